@@ -1,0 +1,24 @@
+import { Client, Context, GraphQLClient } from "@dagger.io/dagger";
+
+export interface DaggerSession {
+  /** Port of a running engine session on 127.0.0.1 (`dagger session`, or `dagger run`). */
+  port: number;
+  token: string;
+}
+
+/**
+ * A Dagger SDK client for one engine session, built from explicit settings rather than the
+ * SDK's `connect()`: that one reads process-wide variables and, without them, downloads the
+ * Dagger CLI — neither is acceptable in a worker that serves many tenants. The request shape
+ * (POST /query, basic auth with the token as user) is the SDK's own.
+ */
+export function daggerClient(session: DaggerSession): Client {
+  const gql = new GraphQLClient(`http://127.0.0.1:${session.port}/query`, {
+    headers: { Authorization: `Basic ${Buffer.from(`${session.token}:`).toString("base64")}` },
+  });
+  // The SDK's Connection class is not exported; Context only calls getGQLClient() on it.
+  const connection = { getGQLClient: () => gql } as unknown as ConstructorParameters<
+    typeof Context
+  >[1];
+  return new Client(new Context([], connection));
+}

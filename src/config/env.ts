@@ -1,0 +1,187 @@
+import { z } from "zod";
+import { parseDuration } from "./duration.ts";
+
+/** Thrown when the environment cannot start Slipway; the message names each variable. */
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+function duration(defaultValue: string) {
+  return z
+    .string()
+    .default(defaultValue)
+    .transform((text, ctx) => {
+      const ms = parseDuration(text);
+      if (ms === undefined) {
+        ctx.addIssue({
+          code: "custom",
+          message: "must be a duration such as 30s, 15m, 1h or a number of seconds",
+        });
+        return z.NEVER;
+      }
+      return ms;
+    });
+}
+
+function positiveInt(defaultValue: number, max: number) {
+  return z.coerce.number().int().min(1).max(max).default(defaultValue);
+}
+
+const optionalText = z
+  .string()
+  .optional()
+  .transform((value) => (value === undefined || value.trim() === "" ? undefined : value));
+
+/** Every variable Slipway reads. Probot's own names are kept as Probot documents them. */
+export const EnvSchema = z.object({
+  NODE_ENV: z.string().default("development"),
+  APP_ID: optionalText.pipe(z.string().regex(/^\d+$/, "must be the numeric App ID").optional()),
+  PRIVATE_KEY: optionalText,
+  PRIVATE_KEY_PATH: optionalText,
+  WEBHOOK_SECRET: optionalText,
+  WEBHOOK_PATH: z.string().startsWith("/").default("/api/github/webhooks"),
+  WEBHOOK_PROXY_URL: optionalText.pipe(z.url().optional()),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: optionalText,
+  GHE_HOST: optionalText,
+  GHE_PROTOCOL: z.enum(["https", "http"]).default("https"),
+  LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"),
+  REDIS_URL: z
+    .string()
+    .default("redis://127.0.0.1:6379")
+    .pipe(z.url({ protocol: /^rediss?$/, error: "must be a redis:// or rediss:// URL" })),
+  SLIPWAY_ROLE: z.enum(["all", "web", "worker"]).default("all"),
+  SLIPWAY_REDIS_PREFIX: z
+    .string()
+    .regex(/^[a-zA-Z0-9:_-]{1,64}$/, "must be 1–64 characters of letters, digits, ':', '_' or '-'")
+    .default("slipway"),
+  SLIPWAY_BUILD_CONCURRENCY: positiveInt(2, 64),
+  SLIPWAY_EVENT_CONCURRENCY: positiveInt(10, 256),
+  SLIPWAY_BUILD_TIMEOUT: duration("15m"),
+  SLIPWAY_DEPLOY_TIMEOUT: duration("10m"),
+  SLIPWAY_JOB_ATTEMPTS: positiveInt(3, 20),
+  SLIPWAY_RETRY_DELAY: duration("5s"),
+  SLIPWAY_LOCK_DURATION: duration("30s"),
+  SLIPWAY_STALLED_INTERVAL: duration("30s"),
+  SLIPWAY_CANCEL_POLL: duration("5s"),
+  SLIPWAY_DEPLOY: z.enum(["on", "off"]).default("on"),
+  DAGGER_SESSION_PORT: optionalText.pipe(
+    z
+      .string()
+      .regex(/^\d{1,5}$/, "must be a port number")
+      .transform(Number)
+      .pipe(z.number().min(1, "must be a port number").max(65535, "must be a port number"))
+      .optional(),
+  ),
+  DAGGER_SESSION_TOKEN: optionalText,
+});
+
+/** Variables whose values are secrets: never echoed back in an error. */
+const SECRET_VARIABLES = new Set(["PRIVATE_KEY", "WEBHOOK_SECRET", "DAGGER_SESSION_TOKEN"]);
+
+export type Env = z.output<typeof EnvSchema>;
+
+/** The configuration Slipway runs with, derived once from the environment. */
+export interface Config {
+  production: boolean;
+  role: "all" | "web" | "worker";
+  github: {
+    appId: string | undefined;
+    privateKey: { value: string } | { path: string } | undefined;
+    webhookSecret: string | undefined;
+    webhookPath: string;
+    webhookProxyUrl: string | undefined;
+    baseUrl: string;
+  };
+  http: { port: number; host: string | undefined };
+  logLevel: Env["LOG_LEVEL"];
+  redis: { url: string; prefix: string };
+  queue: {
+    buildConcurrency: number;
+    eventConcurrency: number;
+    attempts: number;
+    retryDelayMs: number;
+    lockDurationMs: number;
+    stalledIntervalMs: number;
+    cancelPollMs: number;
+  };
+  timeouts: { buildMs: number; deployMs: number };
+  deploy: boolean;
+  dagger: { sessionPort: number; sessionToken: string } | undefined;
+}
+
+function describeIssue(issue: z.core.$ZodIssue, env: Record<string, string | undefined>): string {
+  const variable = String(issue.path[0] ?? "environment");
+  const raw = env[variable];
+  const shown =
+    raw === undefined ? "unset" : SECRET_VARIABLES.has(variable) ? "(hidden)" : JSON.stringify(raw);
+  return `${variable}=${shown}: ${issue.message}`;
+}
+
+/**
+ * Parses the process environment into a {@link Config}. Throws a {@link ConfigError} naming every
+ * bad variable, its value (unless secret) and what is allowed.
+ */
+export function parseEnv(env: Record<string, string | undefined>): Config {
+  const result = EnvSchema.safeParse(env);
+  const problems = result.success ? [] : result.error.issues.map((i) => describeIssue(i, env));
+  if (result.success) {
+    const e = result.data;
+    if (e.DAGGER_SESSION_PORT !== undefined && e.DAGGER_SESSION_TOKEN === undefined) {
+      problems.push("DAGGER_SESSION_TOKEN=unset: must be set when DAGGER_SESSION_PORT is set");
+    }
+    if (
+      e.NODE_ENV === "production" &&
+      e.WEBHOOK_SECRET === undefined &&
+      e.SLIPWAY_ROLE !== "worker"
+    ) {
+      problems.push("WEBHOOK_SECRET=unset: required in production to verify GitHub's signatures");
+    }
+  }
+  if (!result.success || problems.length > 0) {
+    throw new ConfigError(`Invalid configuration:\n  - ${problems.join("\n  - ")}`);
+  }
+  return toConfig(result.data);
+}
+
+function toConfig(e: Env): Config {
+  const privateKey =
+    e.PRIVATE_KEY !== undefined
+      ? { value: e.PRIVATE_KEY }
+      : e.PRIVATE_KEY_PATH !== undefined
+        ? { path: e.PRIVATE_KEY_PATH }
+        : undefined;
+  return {
+    production: e.NODE_ENV === "production",
+    role: e.SLIPWAY_ROLE,
+    github: {
+      appId: e.APP_ID,
+      privateKey,
+      webhookSecret: e.WEBHOOK_SECRET,
+      webhookPath: e.WEBHOOK_PATH,
+      webhookProxyUrl: e.WEBHOOK_PROXY_URL,
+      baseUrl:
+        e.GHE_HOST === undefined
+          ? "https://api.github.com"
+          : `${e.GHE_PROTOCOL}://${e.GHE_HOST}/api/v3`,
+    },
+    http: { port: e.PORT, host: e.HOST },
+    logLevel: e.LOG_LEVEL,
+    redis: { url: e.REDIS_URL, prefix: e.SLIPWAY_REDIS_PREFIX },
+    queue: {
+      buildConcurrency: e.SLIPWAY_BUILD_CONCURRENCY,
+      eventConcurrency: e.SLIPWAY_EVENT_CONCURRENCY,
+      attempts: e.SLIPWAY_JOB_ATTEMPTS,
+      retryDelayMs: e.SLIPWAY_RETRY_DELAY,
+      lockDurationMs: e.SLIPWAY_LOCK_DURATION,
+      stalledIntervalMs: e.SLIPWAY_STALLED_INTERVAL,
+      cancelPollMs: e.SLIPWAY_CANCEL_POLL,
+    },
+    timeouts: { buildMs: e.SLIPWAY_BUILD_TIMEOUT, deployMs: e.SLIPWAY_DEPLOY_TIMEOUT },
+    deploy: e.SLIPWAY_DEPLOY === "on",
+    dagger:
+      e.DAGGER_SESSION_PORT !== undefined && e.DAGGER_SESSION_TOKEN !== undefined
+        ? { sessionPort: e.DAGGER_SESSION_PORT, sessionToken: e.DAGGER_SESSION_TOKEN }
+        : undefined,
+  };
+}

@@ -1,0 +1,27 @@
+import type { ApplicationFunction } from "probot";
+import type { Logger } from "pino";
+import type { Intake } from "../queue/intake.ts";
+import { routeEvent } from "./route-event.ts";
+
+/**
+ * The Probot app of the web role: every delivery is routed (pure) and handed to the intake.
+ * It makes no GitHub API call, so GitHub gets its answer in milliseconds. An intake error
+ * (Redis down) propagates, so GitHub records the delivery as failed and it can be redelivered.
+ */
+export function webhookApp(deps: { intake: Intake; log: Logger }): ApplicationFunction {
+  return (app) => {
+    app.onAny(async (context) => {
+      const intent = routeEvent(context.name, context.payload);
+      const result = await deps.intake.submit(context.id, intent);
+      deps.log.info(
+        {
+          deliveryId: context.id,
+          event: context.name,
+          result,
+          ...(intent.kind === "ignore" ? { reason: intent.reason } : {}),
+        },
+        "delivery handled",
+      );
+    });
+  };
+}

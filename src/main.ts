@@ -1,0 +1,279 @@
+import { realpathSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { Queue, type ConnectionOptions } from "bullmq";
+import { Redis } from "ioredis";
+import type { Logger } from "pino";
+import { Probot, ProbotOctokit, Server, run } from "probot";
+import type { BuildStage } from "./build/build-stage.ts";
+import { daggerClient } from "./build/dagger-client.ts";
+import { engineProbeBuildStage } from "./build/engine-probe-build-stage.ts";
+import { ConfigError, parseEnv, type Config } from "./config/env.ts";
+import { loadPrivateKey } from "./config/private-key.ts";
+import type { DeployStage } from "./deploy/deploy-stage.ts";
+import { unavailableDeployStage } from "./deploy/unavailable-deploy-stage.ts";
+import { checkRunsClient } from "./github/check-runs.ts";
+import { createReporter } from "./github/reporter.ts";
+import { webhookApp } from "./github/webhook-app.ts";
+import { healthHandler } from "./http/health.ts";
+import { createLogger } from "./logger.ts";
+import { createCancellation } from "./queue/cancellation.ts";
+import { createEventProcessor } from "./queue/event-processor.ts";
+import { fairScheduler } from "./queue/fair.ts";
+import { createIntake } from "./queue/intake.ts";
+import { BUILDS_QUEUE, EVENTS_QUEUE, redisKeys } from "./queue/keys.ts";
+import { createPipelineProcessor } from "./queue/pipeline-processor.ts";
+import { runStateStore } from "./queue/run-state.ts";
+import { withScripts } from "./queue/scripts.ts";
+import { startWorkers } from "./queue/start-workers.ts";
+
+/** What tests (and only tests) replace: the stages, the logger, the clock and retry pacing. */
+export interface Overrides {
+  buildStage?: BuildStage;
+  deployStage?: DeployStage;
+  log?: Logger;
+  now?: () => number;
+  /** Octokit's retry delay unit (1 s by default: waits 1 s, 4 s, 9 s). */
+  githubRetryBaseMs?: number;
+  /**
+   * Octokit's throttling spaces an installation's writes a second apart, as GitHub asks of
+   * integrations; tests that push many commits switch it off to stay fast.
+   */
+  githubThrottle?: boolean;
+  /** How often the sweeper concludes check runs of runs that failed without reporting. */
+  sweepEveryMs?: number;
+}
+
+export interface Running {
+  /** The HTTP port of the web role, if it runs. */
+  port: number | undefined;
+  close(options?: { force?: boolean }): Promise<void>;
+}
+
+const GITHUB_TIMEOUT_MS = 60_000;
+
+function redisConnection(config: Config, name: string, forWorker: boolean): Redis {
+  return new Redis(config.redis.url, {
+    connectionName: `slipway-${name}`,
+    // BullMQ's blocking worker connections must retry forever; request-path commands fail fast
+    // so GitHub gets an error (and can redeliver) instead of a hang.
+    maxRetriesPerRequest: forWorker ? null : 2,
+    connectTimeout: 5_000,
+  });
+}
+
+/**
+ * Starts Slipway's roles for a parsed configuration. The composition root: every client, store
+ * and processor is built and wired here.
+ */
+export async function startSlipway(config: Config, overrides: Overrides = {}): Promise<Running> {
+  const log = overrides.log ?? createLogger(config.logLevel);
+  const now = overrides.now ?? Date.now;
+  const { appId, privateKey: keySource } = config.github;
+  if (appId === undefined || keySource === undefined) {
+    throw new ConfigError(
+      "APP_ID and PRIVATE_KEY (or PRIVATE_KEY_PATH) are required to receive and report events",
+    );
+  }
+  const privateKey = await loadPrivateKey(keySource);
+  const keys = redisKeys(config.redis.prefix);
+  const retry = { attempts: config.queue.attempts, retryDelayMs: config.queue.retryDelayMs };
+  const connections: Redis[] = [];
+  const connect = (name: string, forWorker = false) => {
+    const connection = redisConnection(config, name, forWorker);
+    connection.on("error", (error: Error) => {
+      log.warn({ err: error, connection: name }, "redis connection error");
+    });
+    connections.push(connection);
+    return connection;
+  };
+  const redis = withScripts(connect("commands"));
+  const queueConnection = connect("queues");
+  const events = new Queue(EVENTS_QUEUE, { connection: queueConnection, prefix: keys.prefix });
+  const builds = new Queue(BUILDS_QUEUE, { connection: queueConnection, prefix: keys.prefix });
+  const secrets = [privateKey, config.github.webhookSecret, config.dagger?.sessionToken].filter(
+    (s): s is string => s !== undefined,
+  );
+
+  const SlipwayProbot = Probot.defaults({
+    appId,
+    privateKey,
+    secret: config.github.webhookSecret ?? "development",
+    baseUrl: config.github.baseUrl,
+    log,
+    // A function, so it applies after Probot's own defaults (which set `throttle`).
+    Octokit: ProbotOctokit.defaults((options: Record<string, unknown>) => ({
+      ...options,
+      retry: { retryAfterBaseValue: overrides.githubRetryBaseMs ?? 1000 },
+      ...(overrides.githubThrottle === false ? { throttle: { enabled: false } } : {}),
+    })),
+  });
+
+  const closers: Array<(force: boolean) => Promise<unknown>> = [];
+  let port: number | undefined;
+
+  if (config.role !== "web") {
+    const probot = new SlipwayProbot({});
+    const reporter = createReporter({
+      clientFor: async (installationId) =>
+        checkRunsClient(await probot.auth(installationId), GITHUB_TIMEOUT_MS),
+      secrets: () => secrets,
+      now: () => new Date(now()),
+    });
+    const cancellation = await createCancellation({
+      redis,
+      subscriber: connect("cancel-subscriber", true),
+      keys,
+      pollMs: config.queue.cancelPollMs,
+      log,
+    });
+    const runs = runStateStore(redis, keys);
+    const fair = fairScheduler(redis, keys);
+    const deploy = config.deploy ? (overrides.deployStage ?? unavailableDeployStage()) : undefined;
+    const build =
+      overrides.buildStage ??
+      engineProbeBuildStage({
+        session: config.dagger && {
+          port: config.dagger.sessionPort,
+          token: config.dagger.sessionToken,
+        },
+        client: daggerClient,
+      });
+    const workers = startWorkers({
+      settings: {
+        prefix: keys.prefix,
+        eventConcurrency: config.queue.eventConcurrency,
+        buildConcurrency: config.queue.buildConcurrency,
+        lockDurationMs: config.queue.lockDurationMs,
+        stalledIntervalMs: config.queue.stalledIntervalMs,
+      },
+      connection: (): ConnectionOptions => connect("worker", true),
+      processEvent: createEventProcessor({
+        reporter,
+        runs,
+        cancellation,
+        fair,
+        builds,
+        deploy,
+        retry,
+        log,
+        sweepGiveUpMs: 24 * 3600 * 1000,
+        now,
+      }),
+      processPipeline: createPipelineProcessor({
+        stages: { build, deploy },
+        timeouts: config.timeouts,
+        reporter,
+        runs,
+        cancellation,
+        fair,
+        log,
+        now,
+      }),
+      log,
+    });
+    await events.upsertJobScheduler(
+      "sweep",
+      { every: overrides.sweepEveryMs ?? 60_000 },
+      { name: "sweep", data: {} },
+    );
+    closers.push(
+      (force) => workers.close(force),
+      () => cancellation.close(),
+    );
+    log.info({ buildSlots: config.queue.buildConcurrency }, "worker started");
+  }
+
+  if (config.role !== "worker") {
+    const intake = createIntake({ redis, events, keys, retry, now });
+    const server = new Server({
+      host: config.http.host ?? "0.0.0.0",
+      port: config.http.port,
+      webhookPath: config.github.webhookPath,
+      ...(config.github.webhookProxyUrl === undefined
+        ? {}
+        : { webhookProxy: config.github.webhookProxyUrl }),
+      log,
+      Probot: SlipwayProbot,
+    });
+    await server.load(async (_app, { addHandler }) => {
+      addHandler(
+        healthHandler({
+          ready: async () => {
+            await redis.ping();
+          },
+        }),
+      );
+      await webhookApp({ intake, log })(_app, { addHandler, cwd: process.cwd() });
+    });
+    await server.start();
+    port = server.port;
+    closers.unshift(() => server.stop());
+  }
+
+  return {
+    port,
+    async close(options = {}) {
+      for (const close of closers) await close(options.force ?? false);
+      await Promise.all([events.close(), builds.close()]);
+      await Promise.all(
+        connections.map((c) =>
+          c.quit().catch(() => {
+            c.disconnect();
+          }),
+        ),
+      );
+    },
+  };
+}
+
+/** Entry point: parse the environment once, then start (or run Probot's setup page). */
+export async function main(env: Record<string, string | undefined>): Promise<void> {
+  const config = parseEnv(env);
+  const missingCredentials =
+    config.github.appId === undefined || config.github.privateKey === undefined;
+  if (missingCredentials && !config.production && config.role !== "worker") {
+    // Probot's setup page registers the GitHub App from app.yml and writes .env.
+    await run(() => undefined, { env: { ...env, HOST: config.http.host ?? "0.0.0.0" } });
+    return;
+  }
+  const running = await startSlipway(config);
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) process.exit(1);
+    stopping = true;
+    createLogger(config.logLevel).info({ signal }, "stopping");
+    running.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.on("SIGTERM", () => {
+    stop("SIGTERM");
+  });
+  process.on("SIGINT", () => {
+    stop("SIGINT");
+  });
+}
+
+function isEntryPoint(): boolean {
+  const entry = process.argv[1];
+  if (entry === undefined) return false;
+  try {
+    return realpathSync(entry) === realpathSync(fileURLToPath(import.meta.url));
+  } catch {
+    return false;
+  }
+}
+
+if (isEntryPoint()) {
+  main(process.env).catch((error: unknown) => {
+    const message =
+      error instanceof ConfigError
+        ? error.message
+        : error instanceof Error
+          ? (error.stack ?? error.message)
+          : String(error);
+    console.error(`slipway: ${message}`);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,111 @@
+import type { Queue } from "bullmq";
+import type { Intent } from "./intent.ts";
+import type { AnnounceJob, CancelJob, TeardownJob, TenantJob } from "./jobs.ts";
+import { jobId, jobOptions, type RetryPolicy } from "./job-options.ts";
+import { DELIVERY_TTL_SECONDS, LATEST_TTL_SECONDS, type RedisKeys } from "./keys.ts";
+import type { LatestRun } from "./latest.ts";
+import type { ScriptedRedis } from "./scripts.ts";
+
+export type IntakeResult = "queued" | "duplicate" | "ignored";
+
+export interface Intake {
+  /** Queues what a delivery asks for, once per delivery id. Throws if Redis cannot take it. */
+  submit(deliveryId: string, intent: Intent): Promise<IntakeResult>;
+}
+
+export interface IntakeDeps {
+  redis: ScriptedRedis;
+  events: Queue;
+  keys: RedisKeys;
+  retry: RetryPolicy;
+  now: () => number;
+}
+
+/**
+ * The web role's only side effect. Order matters for "nothing lost, nothing twice":
+ * 1. a delivery already marked is a duplicate;
+ * 2. the job is added under an id derived from the delivery, so a retry after a crash re-adds
+ *    nothing while the job exists;
+ * 3. one script marks the delivery handled and registers the run as its branch's latest,
+ *    publishing a cancel for the run it replaces (and queueing a `cancel` job for it).
+ * A failure before 3 answers GitHub with an error, so the delivery shows as failed and can be
+ * redelivered.
+ */
+export function createIntake(deps: IntakeDeps): Intake {
+  const { redis, events, keys, retry, now } = deps;
+
+  async function claimLatest(
+    deliveryId: string,
+    repoId: number,
+    branch: string,
+    latest: LatestRun,
+  ) {
+    const [result, replaced] = await redis.slipwayClaimLatest(
+      keys.delivery(deliveryId),
+      keys.latest(repoId, branch),
+      latest.runKey,
+      JSON.stringify(latest),
+      latest.receivedAt,
+      DELIVERY_TTL_SECONDS,
+      LATEST_TTL_SECONDS,
+      keys.cancelChannel,
+    );
+    // A replaced run that still waits for a build slot is concluded by a `cancel` job now,
+    // rather than when a slot frees up; a running one stops on the published cancel.
+    if (result === "replaced") {
+      const data: CancelJob = { runKey: replaced, reason: { type: "superseded", by: latest } };
+      await events.add("cancel", data, jobOptions(retry, jobId("cancel", replaced)));
+    }
+  }
+
+  return {
+    async submit(deliveryId, intent) {
+      if (intent.kind === "ignore") return "ignored";
+      if ((await redis.exists(keys.delivery(deliveryId))) === 1) return "duplicate";
+      const receivedAt = now();
+      const runKey = deliveryId;
+      switch (intent.kind) {
+        case "run": {
+          const data: AnnounceJob = {
+            deliveryId,
+            receivedAt,
+            runKey,
+            trigger: intent.trigger,
+            target: intent.target,
+          };
+          await events.add("announce", data, jobOptions(retry, jobId("announce", deliveryId)));
+          await claimLatest(deliveryId, intent.target.repoId, intent.target.branch, {
+            runKey,
+            sha: intent.target.sha,
+            receivedAt,
+            kind: "run",
+          });
+          return "queued";
+        }
+        case "teardown": {
+          const data: TeardownJob = { deliveryId, receivedAt, runKey, target: intent.target };
+          await events.add("teardown", data, jobOptions(retry, jobId("teardown", deliveryId)));
+          await claimLatest(deliveryId, intent.target.repoId, intent.target.branch, {
+            runKey,
+            sha: "0".repeat(40),
+            receivedAt,
+            kind: "teardown",
+          });
+          return "queued";
+        }
+        case "tenant": {
+          const data: TenantJob = {
+            deliveryId,
+            receivedAt,
+            action: intent.action,
+            installationId: intent.installationId,
+            ...(intent.repositories === undefined ? {} : { repositories: intent.repositories }),
+          };
+          await events.add("tenant", data, jobOptions(retry, jobId("tenant", deliveryId)));
+          await redis.set(keys.delivery(deliveryId), runKey, "EX", DELIVERY_TTL_SECONDS);
+          return "queued";
+        }
+      }
+    },
+  };
+}

@@ -1,0 +1,31 @@
+import { createHash } from "node:crypto";
+
+export const EVENTS_QUEUE = "events";
+export const BUILDS_QUEUE = "builds";
+
+/** Seven days: GitHub lets anyone redeliver a delivery for about that long. */
+export const DELIVERY_TTL_SECONDS = 7 * 24 * 3600;
+/** A branch's latest run is remembered for 30 days after its last push. */
+export const LATEST_TTL_SECONDS = 30 * 24 * 3600;
+/** Per-run state (check run id, outcome) outlives any retry or stalled-job recovery. */
+export const RUN_TTL_SECONDS = 14 * 24 * 3600;
+
+/**
+ * Redis key names under one prefix. BullMQ's own keys use the same prefix, so a prefix holds
+ * everything of one Slipway deployment (and one test file).
+ */
+export function redisKeys(prefix: string) {
+  return {
+    prefix,
+    delivery: (deliveryId: string) => `${prefix}:delivery:${deliveryId}`,
+    /** Branch names are arbitrary text; a hash keeps the key bounded and safe. */
+    latest: (repoId: number, branch: string) =>
+      `${prefix}:latest:${repoId}:${createHash("sha256").update(branch).digest("hex").slice(0, 32)}`,
+    run: (runKey: string) => `${prefix}:run:${runKey}`,
+    fair: `${prefix}:fair`,
+    prioritized: `${prefix}:${BUILDS_QUEUE}:prioritized`,
+    cancelChannel: `${prefix}:cancel`,
+  };
+}
+
+export type RedisKeys = ReturnType<typeof redisKeys>;

@@ -1,0 +1,43 @@
+/** The stages a pipeline runs, in order. */
+export type StageName = "build" | "deploy";
+
+/** What happened in one stage; durations are wall-clock milliseconds. */
+export type StageOutcome =
+  | { stage: StageName; result: "success"; durationMs: number; detail?: string }
+  | {
+      stage: StageName;
+      result: "failure";
+      durationMs: number;
+      /** One line a developer can act on, e.g. "Dagger engine unreachable at 127.0.0.1:8080". */
+      reason: string;
+      /** Tail of the failing step's log, unredacted: rendering redacts it. */
+      log?: string;
+    }
+  | { stage: StageName; result: "timed_out"; durationMs: number; timeoutMs: number }
+  | { stage: StageName; result: "cancelled"; durationMs: number }
+  | { stage: StageName; result: "skipped"; reason: string };
+
+export type Conclusion = "success" | "failure" | "cancelled" | "timed_out";
+
+/** Everything the check run shows once a run is over. */
+export interface RunOutcome {
+  conclusion: Conclusion;
+  sha: string;
+  branch: string;
+  stages: StageOutcome[];
+  /** Why the run was cancelled, e.g. "Superseded by 1a2b3c4". */
+  cancelReason?: string;
+  /** Image reference pinned by digest, once published. */
+  image?: string;
+  previewUrl?: string;
+}
+
+/** What the check run shows while a run is waiting or running. */
+export interface RunProgress {
+  sha: string;
+  branch: string;
+  /** The stage now running, or undefined while queued. */
+  currentStage?: StageName;
+  /** Stages finished so far. */
+  stages: StageOutcome[];
+}

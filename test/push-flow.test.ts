@@ -1,0 +1,196 @@
+import { Queue } from "bullmq";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { examplePayload, pushPayload } from "./support/examples.ts";
+import { controlledBuild } from "./support/fake-stages.ts";
+import { startHarness, type Harness } from "./support/harness.ts";
+import { REDIS_URL } from "./support/redis.ts";
+
+const sha = (n: number) => n.toString(16).padStart(40, "a");
+const settle = (ms = 400) => new Promise((r) => setTimeout(r, ms));
+
+describe("push → check run", () => {
+  let h: Harness;
+  const build = controlledBuild({ autoReleaseMs: 30 });
+  const runsOn = (s: string) => h.github.checkRuns.filter((r) => r.head_sha === s);
+  const completed = (s: string) =>
+    h.github.waitFor(() =>
+      h.github.checkRuns.find((r) => r.head_sha === s && r.status === "completed"),
+    );
+
+  beforeAll(async () => {
+    h = await startHarness({
+      name: "push-flow",
+      overrides: { buildStage: build },
+      env: { SLIPWAY_DEPLOY: "off" },
+    });
+  });
+  afterAll(async () => {
+    await h.close();
+  });
+
+  it("refuses a forged signature and queues nothing", async () => {
+    const forged = await h.deliver("push", pushPayload({ sha: sha(1) }), {
+      signature: `sha256=${"0".repeat(64)}`,
+    });
+    const unsigned = await h.deliver("push", pushPayload({ sha: sha(1) }), { signature: "" });
+    for (const response of [forged, unsigned]) {
+      expect(response.status).toBeGreaterThanOrEqual(400);
+      expect(response.status).toBeLessThan(500);
+    }
+    await settle();
+    expect(runsOn(sha(1))).toHaveLength(0);
+    expect(build.started.some((b) => b.target.sha === sha(1))).toBe(false);
+  });
+
+  it("builds exactly the pushed commit and concludes its check run", async () => {
+    const response = await h.deliver(
+      "push",
+      pushPayload({ sha: sha(2), branch: "main", installationId: 11 }),
+    );
+    expect(response.status).toBe(200);
+    const run = await completed(sha(2));
+    expect(run).toMatchObject({
+      conclusion: "success",
+      name: "Slipway",
+      owner: "Codertocat",
+      repo: "Hello-World",
+    });
+    expect(run.history.map((s) => s.status)).toEqual(["queued", "in_progress", "completed"]);
+    expect(run.output?.summary).toContain(sha(2));
+    const built = build.finished.filter((b) => b.target.sha === sha(2));
+    expect(built).toHaveLength(1);
+    expect(built[0]?.target).toMatchObject({
+      installationId: 11,
+      branch: "main",
+      owner: "Codertocat",
+    });
+    // The token was requested for the installation that sent the push.
+    expect(h.github.calls.some((c) => c.path === "/app/installations/11/access_tokens")).toBe(true);
+  });
+
+  it("costs three check-run calls per push", async () => {
+    const before = h.github.apiCalls().length;
+    await h.deliver("push", pushPayload({ sha: sha(3), branch: "budget", installationId: 11 }));
+    await completed(sha(3));
+    await settle(200);
+    const calls = h.github.apiCalls().slice(before);
+    expect(calls.map((c) => `${c.method} ${c.path.replace(/\d+$/, ":id")}`)).toEqual([
+      "POST /repos/Codertocat/Hello-World/check-runs",
+      "PATCH /repos/Codertocat/Hello-World/check-runs/:id",
+      "PATCH /repos/Codertocat/Hello-World/check-runs/:id",
+    ]);
+  });
+
+  it("does nothing for a redelivery, even after the first job was cleaned up", async () => {
+    const first = await h.deliver("push", pushPayload({ sha: sha(4), branch: "redeliver" }));
+    await completed(sha(4));
+    const again = await h.deliver("push", pushPayload({ sha: sha(4), branch: "redeliver" }), {
+      deliveryId: first.deliveryId,
+    });
+    expect(again.status).toBe(200);
+    // Remove every finished job, as BullMQ's retention eventually does.
+    const events = new Queue("events", { connection: { url: REDIS_URL }, prefix: h.prefix });
+    const builds = new Queue("builds", { connection: { url: REDIS_URL }, prefix: h.prefix });
+    await events.clean(0, 10_000, "completed");
+    await builds.clean(0, 10_000, "completed");
+    await Promise.all([events.close(), builds.close()]);
+    const third = await h.deliver("push", pushPayload({ sha: sha(4), branch: "redeliver" }), {
+      deliveryId: first.deliveryId,
+    });
+    expect(third.status).toBe(200);
+    await settle();
+    expect(runsOn(sha(4))).toHaveLength(1);
+    expect(build.started.filter((b) => b.target.sha === sha(4))).toHaveLength(1);
+  });
+
+  it("tears down on branch deletion and never builds", async () => {
+    const before = build.started.length;
+    const response = await h.deliver("push", pushPayload({ branch: "gone", deleted: true }));
+    expect(response.status).toBe(200);
+    await settle();
+    expect(build.started.length).toBe(before);
+    expect(runsOn("0".repeat(40))).toHaveLength(0);
+  });
+
+  it("ignores tag pushes", async () => {
+    const payload = pushPayload({ sha: sha(5) });
+    payload["ref"] = "refs/tags/v1.0.0";
+    expect((await h.deliver("push", payload)).status).toBe(200);
+    await settle();
+    expect(runsOn(sha(5))).toHaveLength(0);
+  });
+
+  it("rebuilds on purpose when a check run is rerequested, once per request", async () => {
+    const payload = examplePayload("check_run", (p) => p["action"] === "rerequested");
+    const run = payload["check_run"] as Record<string, unknown>;
+    run["head_sha"] = sha(6);
+    const first = await h.deliver("check_run", payload);
+    await completed(sha(6));
+    await h.deliver("check_run", payload, { deliveryId: first.deliveryId }); // a redelivery: nothing
+    await h.deliver("check_run", payload); // a second rerun request: a new run
+    await h.github.waitFor(
+      () => runsOn(sha(6)).filter((r) => r.status === "completed").length === 2 || undefined,
+    );
+    await settle();
+    expect(runsOn(sha(6))).toHaveLength(2);
+    expect(build.finished.filter((b) => b.target.sha === sha(6))).toHaveLength(2);
+  });
+
+  it("retries a check-run create that GitHub answers 502, and creates one check run", async () => {
+    h.github.failNext({ method: "POST", path: /\/check-runs$/ }, { status: 502, times: 1 });
+    await h.deliver("push", pushPayload({ sha: sha(7), branch: "flaky" }));
+    const run = await completed(sha(7));
+    expect(run.conclusion).toBe("success");
+    await settle();
+    expect(runsOn(sha(7))).toHaveLength(1);
+    const creates = h.github.calls.filter(
+      (c) => c.method === "POST" && c.path.endsWith("/check-runs"),
+    );
+    expect(
+      creates
+        .filter((c) => (c.body as { head_sha?: string }).head_sha === sha(7))
+        .map((c) => c.status),
+    ).toEqual([502, 201]);
+  });
+
+  it("keeps job data to identifiers: no token in Redis", async () => {
+    const { dumpPrefix } = await import("./support/redis.ts");
+    const dump = await dumpPrefix(h.prefix);
+    const text = [...dump].join("\n");
+    expect(h.github.tokensIssued.length).toBeGreaterThan(0);
+    for (const token of h.github.tokensIssued) expect(text).not.toContain(token);
+    expect(text).not.toContain(h.secret);
+    expect(text).not.toContain("PRIVATE KEY");
+  });
+});
+
+describe("the web role", () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness({ name: "web-only", role: "web" });
+  });
+  afterAll(async () => {
+    await h.close();
+  });
+
+  it("makes no GitHub API call on the request path", async () => {
+    for (let i = 0; i < 5; i++) {
+      const response = await h.deliver("push", pushPayload({ sha: sha(100 + i), branch: `b${i}` }));
+      expect(response.status).toBe(200);
+    }
+    await h.deliver(
+      "installation",
+      examplePayload("installation", (p) => p["action"] === "created"),
+    );
+    await settle(300);
+    expect(h.github.calls).toEqual([]);
+  });
+
+  it("answers health and readiness", async () => {
+    const health = await fetch(`${h.url}/healthz`);
+    expect(health.status).toBe(200);
+    const ready = await fetch(`${h.url}/readyz`);
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toEqual({ status: "ready" });
+  });
+});

@@ -1,0 +1,12 @@
+import { defineConfig } from "vitest/config";
+
+export default defineConfig({
+  test: {
+    include: ["src/**/*.test.ts", "test/**/*.test.ts"],
+    exclude: ["test/e2e/**", "node_modules/**"],
+    testTimeout: 20_000,
+    hookTimeout: 20_000,
+    // Integration tests share one Redis but never each other's keys (prefix per file).
+    fileParallelism: true,
+  },
+});
