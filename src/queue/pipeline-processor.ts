@@ -59,10 +59,13 @@ export function createPipelineProcessor(deps: PipelineProcessorDeps) {
         log,
         now,
         // One in-progress update per run (the API budget is three check-run calls per push).
+        // It is cosmetic: if GitHub fails it, the build goes on and the conclusion still lands.
         onStage: async (stage) => {
           if (shown) return;
           shown = true;
-          await reporter.started(data.target, data.checkRunId, stage);
+          await reporter.started(data.target, data.checkRunId, stage).catch((error: unknown) => {
+            log.warn({ err: error }, "could not mark the check run in progress; continuing");
+          });
         },
       });
       if (outcome.conclusion !== "cancelled") return outcome;
