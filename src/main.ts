@@ -90,6 +90,11 @@ export async function startSlipway(config: Config, overrides: Overrides = {}): P
   const queueConnection = connect("queues");
   const events = new Queue(EVENTS_QUEUE, { connection: queueConnection, prefix: keys.prefix });
   const builds = new Queue(BUILDS_QUEUE, { connection: queueConnection, prefix: keys.prefix });
+  for (const queue of [events, builds]) {
+    queue.on("error", (error) => {
+      log.warn({ err: error, queue: queue.name }, "queue connection error");
+    });
+  }
   const secrets = [privateKey, config.github.webhookSecret, config.dagger?.sessionToken].filter(
     (s): s is string => s !== undefined,
   );
