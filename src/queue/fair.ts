@@ -8,7 +8,13 @@ import type { ScriptedRedis } from "./scripts.ts";
 export function fairScheduler(redis: ScriptedRedis, keys: RedisKeys) {
   return {
     assign: (installationId: number) =>
-      redis.slipwayFairAssign(keys.fair, keys.prioritized, installationId),
+      redis.slipwayFairAssign(
+        keys.fair,
+        keys.prioritized,
+        keys.active,
+        keys.delayed,
+        installationId,
+      ),
     started: async (priority: number | undefined) => {
       if (priority !== undefined && priority > 0)
         await redis.slipwayFairStarted(keys.fair, priority);

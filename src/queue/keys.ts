@@ -24,6 +24,8 @@ export function redisKeys(prefix: string) {
     run: (runKey: string) => `${prefix}:run:${runKey}`,
     fair: `${prefix}:fair`,
     prioritized: `${prefix}:${BUILDS_QUEUE}:prioritized`,
+    active: `${prefix}:${BUILDS_QUEUE}:active`,
+    delayed: `${prefix}:${BUILDS_QUEUE}:delayed`,
     cancelChannel: `${prefix}:cancel`,
   };
 }

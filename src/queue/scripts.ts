@@ -29,11 +29,15 @@ return {'latest', ''}
  * Fair share between installations (start-time fair queueing over BullMQ priorities, lower runs
  * first). An installation's next job gets max(its last priority + 1, the priority of the job
  * started last): a newcomer lands right behind what is running, while a busy installation's
- * backlog keeps its place further back. The table resets whenever no build waits, so priorities
- * stay small. KEYS: fair hash, builds prioritized zset. ARGV: installation id.
+ * backlog keeps its place further back. The table resets whenever no build waits, runs or
+ * waits to retry, so priorities stay small (and are capped at BullMQ's maximum, where order
+ * degrades to first-come first-served). KEYS: fair hash, the builds queue's prioritized zset,
+ * active list and delayed zset (BullMQ 6 key names). ARGV: installation id.
  */
 const FAIR_ASSIGN = `
-if redis.call('ZCARD', KEYS[2]) == 0 then redis.call('DEL', KEYS[1]) end
+if redis.call('ZCARD', KEYS[2]) == 0 and redis.call('LLEN', KEYS[3]) == 0 and redis.call('ZCARD', KEYS[4]) == 0 then
+  redis.call('DEL', KEYS[1])
+end
 local started = tonumber(redis.call('HGET', KEYS[1], 'started') or '0')
 local own = tonumber(redis.call('HGET', KEYS[1], 'i:' .. ARGV[1]) or '0')
 local p = math.max(own + 1, started)
@@ -60,7 +64,13 @@ interface SlipwayCommands {
     latestTtl: number,
     channel: string,
   ): Promise<["latest" | "replaced" | "stale", string]>;
-  slipwayFairAssign(fair: string, prioritized: string, installationId: number): Promise<number>;
+  slipwayFairAssign(
+    fair: string,
+    prioritized: string,
+    active: string,
+    delayed: string,
+    installationId: number,
+  ): Promise<number>;
   slipwayFairStarted(fair: string, priority: number): Promise<number>;
 }
 
@@ -70,7 +80,7 @@ export type ScriptedRedis = Redis & SlipwayCommands;
 export function withScripts(redis: Redis): ScriptedRedis {
   if (!("slipwayClaimLatest" in redis)) {
     redis.defineCommand("slipwayClaimLatest", { numberOfKeys: 2, lua: CLAIM_LATEST });
-    redis.defineCommand("slipwayFairAssign", { numberOfKeys: 2, lua: FAIR_ASSIGN });
+    redis.defineCommand("slipwayFairAssign", { numberOfKeys: 4, lua: FAIR_ASSIGN });
     redis.defineCommand("slipwayFairStarted", { numberOfKeys: 1, lua: FAIR_STARTED });
   }
   return redis as ScriptedRedis;
