@@ -189,3 +189,37 @@ describe("check run while every build slot is busy", () => {
     expect((await concluded(h, sha(41))).conclusion).toBe("success");
   });
 });
+
+describe("a repository GitHub no longer lets Slipway see", () => {
+  let h: Harness;
+  const build = controlledBuild({ autoReleaseMs: 10 });
+  beforeAll(async () => {
+    h = await startHarness({
+      name: "repo-gone",
+      overrides: { buildStage: build },
+      env: { SLIPWAY_DEPLOY: "off" },
+    });
+  });
+  afterAll(async () => {
+    await h.close();
+  });
+
+  it("fails once, without retries or a build, and logs why", async () => {
+    h.github.failNext(
+      { method: "POST", path: /\/check-runs$/ },
+      { status: 404, times: 10, body: { message: "Not Found" } },
+    );
+    await h.deliver("push", pushPayload({ sha: sha(50), branch: "gone" }));
+    await h.github.waitFor(() =>
+      h.logs.find(
+        (line) => line.includes("event job attempt failed") && line.includes("Not Found"),
+      ),
+    );
+    await new Promise((r) => setTimeout(r, 600)); // longer than the retry delay
+    const creates = h.github.calls.filter(
+      (c) => c.method === "POST" && c.path.endsWith("/check-runs"),
+    );
+    expect(creates).toHaveLength(1);
+    expect(build.started).toEqual([]);
+  });
+});

@@ -41,6 +41,16 @@ describe("parseEnv", () => {
       /DAGGER_SESSION_PORT="99999"/,
     ],
     [{ NODE_ENV: "production" }, /WEBHOOK_SECRET=unset: required in production/],
+    [
+      { SLIPWAY_REGISTRY: "https://ghcr.io" },
+      /SLIPWAY_REGISTRY="https:\/\/ghcr.io": must be a registry host/,
+    ],
+    [{ SLIPWAY_REGISTRY_USERNAME: "bot" }, /set both/],
+    [{ SLIPWAY_BASE_DOMAIN: "-bad-.example" }, /SLIPWAY_BASE_DOMAIN/],
+    [
+      { SLIPWAY_RUNTIME_CLASS: "Kata FC" },
+      /SLIPWAY_RUNTIME_CLASS="Kata FC": must be a RuntimeClass name/,
+    ],
   ])("rejects %j naming the variable and what is allowed", (env, message) => {
     expect(() => parseEnv(env)).toThrow(ConfigError);
     expect(() => parseEnv(env)).toThrow(message);
@@ -61,6 +71,25 @@ describe("parseEnv", () => {
     }
     expect(message).toContain("DAGGER_SESSION_PORT");
     expect(message).not.toContain("super-secret-token");
+  });
+
+  it("reads the registry and its credentials", () => {
+    const config = parseEnv({
+      SLIPWAY_REGISTRY: "localhost:5000/previews",
+      SLIPWAY_REGISTRY_USERNAME: "bot",
+      SLIPWAY_REGISTRY_PASSWORD: "hunter2-registry",
+    });
+    expect(config.registry).toEqual({
+      address: "localhost:5000/previews",
+      credentials: { username: "bot", password: "hunter2-registry" },
+    });
+    expect(parseEnv({}).kubernetes).toEqual({
+      runtimeClass: "kata-fc",
+      baseDomain: undefined,
+      ingressClass: undefined,
+      ingressNamespace: "ingress-nginx",
+      rolloutTimeoutMs: 300_000,
+    });
   });
 
   it("treats empty values as unset", () => {

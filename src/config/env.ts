@@ -65,6 +65,33 @@ export const EnvSchema = z.object({
   SLIPWAY_STALLED_INTERVAL: duration("30s"),
   SLIPWAY_CANCEL_POLL: duration("5s"),
   SLIPWAY_DEPLOY: z.enum(["on", "off"]).default("on"),
+  SLIPWAY_REGISTRY: optionalText.pipe(
+    z
+      .string()
+      .regex(
+        /^[a-z0-9.-]+(:\d+)?(\/[a-z0-9._-]+)*$/,
+        "must be a registry host with an optional path, e.g. ghcr.io/acme or localhost:5000",
+      )
+      .optional(),
+  ),
+  SLIPWAY_REGISTRY_USERNAME: optionalText,
+  SLIPWAY_REGISTRY_PASSWORD: optionalText,
+  SLIPWAY_RUNTIME_CLASS: z
+    .string()
+    .regex(/^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/, "must be a RuntimeClass name")
+    .default("kata-fc"),
+  SLIPWAY_BASE_DOMAIN: optionalText.pipe(
+    z
+      .string()
+      .regex(
+        /^(?=.{1,200}$)([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\.)*[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/,
+        "must be a DNS domain such as preview.example.com",
+      )
+      .optional(),
+  ),
+  SLIPWAY_INGRESS_CLASS: optionalText,
+  SLIPWAY_INGRESS_NAMESPACE: z.string().min(1).default("ingress-nginx"),
+  SLIPWAY_ROLLOUT_TIMEOUT: duration("5m"),
   DAGGER_SESSION_PORT: optionalText.pipe(
     z
       .string()
@@ -77,7 +104,12 @@ export const EnvSchema = z.object({
 });
 
 /** Variables whose values are secrets: never echoed back in an error. */
-const SECRET_VARIABLES = new Set(["PRIVATE_KEY", "WEBHOOK_SECRET", "DAGGER_SESSION_TOKEN"]);
+const SECRET_VARIABLES = new Set([
+  "PRIVATE_KEY",
+  "WEBHOOK_SECRET",
+  "DAGGER_SESSION_TOKEN",
+  "SLIPWAY_REGISTRY_PASSWORD",
+]);
 
 export type Env = z.output<typeof EnvSchema>;
 
@@ -108,6 +140,17 @@ export interface Config {
   timeouts: { buildMs: number; deployMs: number };
   deploy: boolean;
   dagger: { sessionPort: number; sessionToken: string } | undefined;
+  /** Where images are published; credentials only when the registry needs them. */
+  registry:
+    | { address: string; credentials: { username: string; password: string } | undefined }
+    | undefined;
+  kubernetes: {
+    runtimeClass: string;
+    baseDomain: string | undefined;
+    ingressClass: string | undefined;
+    ingressNamespace: string;
+    rolloutTimeoutMs: number;
+  };
 }
 
 function describeIssue(issue: z.core.$ZodIssue, env: Record<string, string | undefined>): string {
@@ -129,6 +172,14 @@ export function parseEnv(env: Record<string, string | undefined>): Config {
     const e = result.data;
     if (e.DAGGER_SESSION_PORT !== undefined && e.DAGGER_SESSION_TOKEN === undefined) {
       problems.push("DAGGER_SESSION_TOKEN=unset: must be set when DAGGER_SESSION_PORT is set");
+    }
+    if (
+      (e.SLIPWAY_REGISTRY_USERNAME === undefined) !==
+      (e.SLIPWAY_REGISTRY_PASSWORD === undefined)
+    ) {
+      problems.push(
+        "SLIPWAY_REGISTRY_USERNAME and SLIPWAY_REGISTRY_PASSWORD: set both (or neither, for a registry without authentication)",
+      );
     }
     if (
       e.NODE_ENV === "production" &&
@@ -179,6 +230,23 @@ function toConfig(e: Env): Config {
     },
     timeouts: { buildMs: e.SLIPWAY_BUILD_TIMEOUT, deployMs: e.SLIPWAY_DEPLOY_TIMEOUT },
     deploy: e.SLIPWAY_DEPLOY === "on",
+    registry:
+      e.SLIPWAY_REGISTRY === undefined
+        ? undefined
+        : {
+            address: e.SLIPWAY_REGISTRY,
+            credentials:
+              e.SLIPWAY_REGISTRY_USERNAME !== undefined && e.SLIPWAY_REGISTRY_PASSWORD !== undefined
+                ? { username: e.SLIPWAY_REGISTRY_USERNAME, password: e.SLIPWAY_REGISTRY_PASSWORD }
+                : undefined,
+          },
+    kubernetes: {
+      runtimeClass: e.SLIPWAY_RUNTIME_CLASS,
+      baseDomain: e.SLIPWAY_BASE_DOMAIN,
+      ingressClass: e.SLIPWAY_INGRESS_CLASS,
+      ingressNamespace: e.SLIPWAY_INGRESS_NAMESPACE,
+      rolloutTimeoutMs: e.SLIPWAY_ROLLOUT_TIMEOUT,
+    },
     dagger:
       e.DAGGER_SESSION_PORT !== undefined && e.DAGGER_SESSION_TOKEN !== undefined
         ? { sessionPort: e.DAGGER_SESSION_PORT, sessionToken: e.DAGGER_SESSION_TOKEN }
