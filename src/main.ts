@@ -18,6 +18,7 @@ import { healthHandler } from "./http/health.ts";
 import { createLogger } from "./logger.ts";
 import { createCancellation } from "./queue/cancellation.ts";
 import { createEventProcessor } from "./queue/event-processor.ts";
+import type { QueueDeps } from "./queue/queue-deps.ts";
 import { fairScheduler } from "./queue/fair.ts";
 import { createIntake } from "./queue/intake.ts";
 import { BUILDS_QUEUE, EVENTS_QUEUE, redisKeys } from "./queue/keys.ts";
@@ -39,8 +40,8 @@ export interface Overrides {
    * integrations; tests that push many commits switch it off to stay fast.
    */
   githubThrottle?: boolean;
-  /** How often the sweeper concludes check runs of runs that failed without reporting. */
-  sweepEveryMs?: number;
+  /** The sweeper's pace (every minute; open runs younger than 30 s are left alone). */
+  sweep?: { everyMs?: number; graceMs?: number; giveUpMs?: number };
 }
 
 export interface Running {
@@ -77,7 +78,16 @@ export async function startSlipway(config: Config, overrides: Overrides = {}): P
   const privateKey = await loadPrivateKey(keySource);
   const keys = redisKeys(config.redis.prefix);
   const retry = { attempts: config.queue.attempts, retryDelayMs: config.queue.retryDelayMs };
+  const secretValues = [
+    privateKey,
+    config.github.webhookSecret,
+    config.dagger?.sessionToken,
+    config.registry?.credentials?.password,
+  ].filter((s): s is string => s !== undefined);
+  const secrets = () => secretValues;
+
   const connections: Redis[] = [];
+  const closers: Array<(force: boolean) => Promise<unknown>> = [];
   const connect = (name: string, forWorker = false) => {
     const connection = redisConnection(config, name, forWorker);
     connection.on("error", (error: Error) => {
@@ -86,18 +96,20 @@ export async function startSlipway(config: Config, overrides: Overrides = {}): P
     connections.push(connection);
     return connection;
   };
-  const redis = withScripts(connect("commands"));
-  const queueConnection = connect("queues");
-  const events = new Queue(EVENTS_QUEUE, { connection: queueConnection, prefix: keys.prefix });
-  const builds = new Queue(BUILDS_QUEUE, { connection: queueConnection, prefix: keys.prefix });
-  for (const queue of [events, builds]) {
-    queue.on("error", (error) => {
-      log.warn({ err: error, queue: queue.name }, "queue connection error");
-    });
+  async function close(force: boolean) {
+    for (const closer of closers) {
+      await closer(force).catch((error: unknown) => {
+        log.warn({ err: error }, "error while stopping");
+      });
+    }
+    await Promise.all(
+      connections.map((c) =>
+        c.quit().catch(() => {
+          c.disconnect();
+        }),
+      ),
+    );
   }
-  const secrets = [privateKey, config.github.webhookSecret, config.dagger?.sessionToken].filter(
-    (s): s is string => s !== undefined,
-  );
 
   const SlipwayProbot = Probot.defaults({
     appId,
@@ -113,122 +125,132 @@ export async function startSlipway(config: Config, overrides: Overrides = {}): P
     })),
   });
 
-  const closers: Array<(force: boolean) => Promise<unknown>> = [];
-  let port: number | undefined;
-
-  if (config.role !== "web") {
-    const probot = new SlipwayProbot({});
-    const reporter = createReporter({
-      clientFor: async (installationId) =>
-        checkRunsClient(await probot.auth(installationId), GITHUB_TIMEOUT_MS),
-      secrets: () => secrets,
-      now: () => new Date(now()),
-    });
-    const cancellation = await createCancellation({
-      redis,
-      subscriber: connect("cancel-subscriber", true),
-      keys,
-      pollMs: config.queue.cancelPollMs,
-      log,
-    });
-    const runs = runStateStore(redis, keys);
-    const fair = fairScheduler(redis, keys);
-    const deploy = config.deploy ? (overrides.deployStage ?? unavailableDeployStage()) : undefined;
-    const build =
-      overrides.buildStage ??
-      engineProbeBuildStage({
-        session: config.dagger && {
-          port: config.dagger.sessionPort,
-          token: config.dagger.sessionToken,
-        },
-        client: daggerClient,
+  try {
+    // Queues for adding jobs; the web role's connection fails fast (see redisConnection).
+    const queueConnection = connect("queues", config.role === "worker");
+    const events = new Queue(EVENTS_QUEUE, { connection: queueConnection, prefix: keys.prefix });
+    const builds = new Queue(BUILDS_QUEUE, { connection: queueConnection, prefix: keys.prefix });
+    closers.push(() => Promise.all([events.close(), builds.close()]));
+    for (const queue of [events, builds]) {
+      queue.on("error", (error) => {
+        log.warn({ err: error, queue: queue.name }, "queue connection error");
       });
-    const workers = startWorkers({
-      settings: {
-        prefix: keys.prefix,
-        eventConcurrency: config.queue.eventConcurrency,
-        buildConcurrency: config.queue.buildConcurrency,
-        lockDurationMs: config.queue.lockDurationMs,
-        stalledIntervalMs: config.queue.stalledIntervalMs,
-      },
-      connection: (): ConnectionOptions => connect("worker", true),
-      processEvent: createEventProcessor({
+    }
+
+    if (config.role !== "web") {
+      // Worker state must survive a Redis restart: its connection waits instead of failing.
+      const redis = withScripts(connect("worker-commands", true));
+      const probot = new SlipwayProbot({});
+      const reporter = createReporter({
+        clientFor: async (installationId) =>
+          checkRunsClient(await probot.auth(installationId), GITHUB_TIMEOUT_MS),
+        secrets,
+        now: () => new Date(now()),
+      });
+      const cancellation = await createCancellation({
+        redis,
+        subscriber: connect("cancel-subscriber", true),
+        keys,
+        pollMs: config.queue.cancelPollMs,
+        log,
+      });
+      closers.unshift(() => cancellation.close());
+      const deploy = config.deploy
+        ? (overrides.deployStage ?? unavailableDeployStage())
+        : undefined;
+      const build =
+        overrides.buildStage ??
+        engineProbeBuildStage({
+          session: config.dagger && {
+            port: config.dagger.sessionPort,
+            token: config.dagger.sessionToken,
+          },
+          client: daggerClient,
+        });
+      const deps: QueueDeps = {
         reporter,
-        runs,
+        runs: runStateStore(redis, keys, now),
         cancellation,
-        fair,
+        fair: {
+          events: fairScheduler(redis, keys, EVENTS_QUEUE),
+          builds: fairScheduler(redis, keys, BUILDS_QUEUE),
+        },
+        events,
         builds,
         deploy,
         retry,
         log,
-        sweepGiveUpMs: 24 * 3600 * 1000,
         now,
-      }),
-      processPipeline: createPipelineProcessor({
-        stages: { build, deploy },
-        timeouts: config.timeouts,
-        reporter,
-        runs,
-        cancellation,
-        fair,
-        log,
-        now,
-      }),
-      log,
-    });
-    await events.upsertJobScheduler(
-      "sweep",
-      { every: overrides.sweepEveryMs ?? 60_000 },
-      { name: "sweep", data: {} },
-    );
-    closers.push(
-      (force) => workers.close(force),
-      () => cancellation.close(),
-    );
-    log.info({ buildSlots: config.queue.buildConcurrency }, "worker started");
-  }
-
-  if (config.role !== "worker") {
-    const intake = createIntake({ redis, events, keys, retry, now });
-    const server = new Server({
-      host: config.http.host ?? "0.0.0.0",
-      port: config.http.port,
-      webhookPath: config.github.webhookPath,
-      ...(config.github.webhookProxyUrl === undefined
-        ? {}
-        : { webhookProxy: config.github.webhookProxyUrl }),
-      log,
-      Probot: SlipwayProbot,
-    });
-    await server.load(async (_app, { addHandler }) => {
-      addHandler(
-        healthHandler({
-          ready: async () => {
-            await redis.ping();
-          },
+        secrets,
+        sweep: {
+          graceMs: overrides.sweep?.graceMs ?? 30_000,
+          giveUpMs: overrides.sweep?.giveUpMs ?? 24 * 3600 * 1000,
+          batch: 200,
+        },
+      };
+      const workers = startWorkers({
+        settings: {
+          prefix: keys.prefix,
+          eventConcurrency: config.queue.eventConcurrency,
+          buildConcurrency: config.queue.buildConcurrency,
+          lockDurationMs: config.queue.lockDurationMs,
+          stalledIntervalMs: config.queue.stalledIntervalMs,
+        },
+        connection: (): ConnectionOptions => connect("worker", true),
+        processEvent: createEventProcessor(deps),
+        processPipeline: createPipelineProcessor(deps, {
+          stages: { build, deploy },
+          timeouts: config.timeouts,
         }),
+        log,
+      });
+      closers.unshift((force) => workers.close(force));
+      await events.upsertJobScheduler(
+        "sweep",
+        { every: overrides.sweep?.everyMs ?? 60_000 },
+        { name: "sweep", data: {}, opts: { removeOnComplete: true, removeOnFail: 100 } },
       );
-      await webhookApp({ intake, log })(_app, { addHandler, cwd: process.cwd() });
-    });
-    await server.start();
-    port = server.port;
-    closers.unshift(() => server.stop());
-  }
+      log.info({ buildSlots: config.queue.buildConcurrency }, "worker started");
+    }
 
-  return {
-    port,
-    async close(options = {}) {
-      for (const close of closers) await close(options.force ?? false);
-      await Promise.all([events.close(), builds.close()]);
-      await Promise.all(
-        connections.map((c) =>
-          c.quit().catch(() => {
-            c.disconnect();
+    let port: number | undefined;
+    if (config.role !== "worker") {
+      const redis = withScripts(connect("web-commands"));
+      const intake = createIntake({ redis, events, keys, retry });
+      const server = new Server({
+        host: config.http.host ?? "0.0.0.0",
+        port: config.http.port,
+        webhookPath: config.github.webhookPath,
+        ...(config.github.webhookProxyUrl === undefined
+          ? {}
+          : { webhookProxy: config.github.webhookProxyUrl }),
+        log,
+        Probot: SlipwayProbot,
+      });
+      await server.load(async (app, { addHandler }) => {
+        addHandler(
+          healthHandler({
+            ready: async () => {
+              await redis.ping();
+            },
           }),
-        ),
-      );
-    },
-  };
+        );
+        await webhookApp({ intake, log })(app, { addHandler, cwd: process.cwd() });
+      });
+      // Stop taking deliveries before anything else closes.
+      closers.unshift(() => server.stop());
+      await server.start();
+      port = server.port;
+    }
+
+    return {
+      port,
+      close: (options = {}) => close(options.force ?? false),
+    };
+  } catch (error) {
+    await close(true);
+    throw error;
+  }
 }
 
 /** Entry point: parse the environment once, then start (or run Probot's setup page). */

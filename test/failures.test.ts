@@ -157,7 +157,9 @@ describe("a run that cannot report its failure", () => {
     expect(run.conclusion).toBe("failure");
     expect(JSON.stringify(run.output)).toContain("disk full");
     expect(h.github.calls.filter((c) => c.method === "PATCH" && c.status === 500).length).toBe(8);
-    expect(h.logs.some((line) => line.includes("concluded failed runs"))).toBe(true);
+    await h.github.waitFor(
+      () => h.logs.some((line) => line.includes("concluded open runs")) || undefined,
+    );
   });
 });
 

@@ -14,14 +14,7 @@ const redis = withScripts(new Redis(REDIS_URL));
 const subscriber = new Redis(REDIS_URL);
 const events = new Queue(EVENTS_QUEUE, { connection: { url: REDIS_URL }, prefix });
 const builds = new Queue(BUILDS_QUEUE, { connection: { url: REDIS_URL }, prefix });
-let clock = 1_000;
-const intake = createIntake({
-  redis,
-  events,
-  keys,
-  retry: { attempts: 1, retryDelayMs: 10 },
-  now: () => clock,
-});
+const intake = createIntake({ redis, events, keys, retry: { attempts: 1, retryDelayMs: 10 } });
 const messages: CancelMessage[] = [];
 
 const target = (branch: string, sha: string) => ({
@@ -37,6 +30,12 @@ const run = (branch: string, sha: string) => ({
   trigger: "push" as const,
   target: target(branch, sha),
 });
+
+/** Waits until the predicate holds (pub/sub delivery is asynchronous). */
+async function eventually(predicate: () => boolean) {
+  for (let i = 0; i < 200 && !predicate(); i++) await new Promise((r) => setTimeout(r, 10));
+  expect(predicate()).toBe(true);
+}
 
 beforeAll(async () => {
   subscriber.on("message", (_channel: string, text: string) =>
@@ -56,32 +55,36 @@ describe("intake", () => {
     expect(await intake.submit("d-1", run("main", "1".repeat(40)))).toBe("queued");
     expect(await intake.submit("d-1", run("main", "1".repeat(40)))).toBe("duplicate");
     expect(await redis.ttl(keys.delivery("d-1"))).toBeGreaterThan(6 * 24 * 3600);
-    expect(await events.getJobCounts("waiting")).toMatchObject({ waiting: 1 });
+    expect(await events.getJobCounts("prioritized", "waiting")).toEqual({
+      prioritized: 1,
+      waiting: 0,
+    });
   });
 
   it("records the newest run per branch and asks to cancel the one it replaces", async () => {
-    clock += 10;
     await intake.submit("d-2", run("main", "2".repeat(40)));
     const latest = parseLatest(await redis.get(keys.latest(9, "main")));
     expect(latest).toMatchObject({ runKey: "d-2", sha: "2".repeat(40), kind: "run" });
-    await new Promise((r) => setTimeout(r, 100));
+    await eventually(() => messages.some((m) => m.runKey === "d-1"));
     expect(messages).toContainEqual({ runKey: "d-1", reason: { type: "superseded", by: latest } });
     const cancel = await events.getJob("cancel-d-1");
     expect(cancel?.data).toMatchObject({ runKey: "d-1", reason: { type: "superseded" } });
   });
 
   it("treats a run received earlier than the branch's latest as stale", async () => {
-    const before = clock;
-    clock = 5; // an out-of-order delivery, e.g. from a second web process with a slower clock
-    await intake.submit("d-old", run("main", "3".repeat(40)));
-    clock = before;
-    expect(parseLatest(await redis.get(keys.latest(9, "main")))?.runKey).toBe("d-2");
-    await new Promise((r) => setTimeout(r, 100));
-    expect(messages.some((m) => m.runKey === "d-old")).toBe(true);
+    const future = {
+      runKey: "d-future",
+      sha: "f".repeat(40),
+      receivedAt: Date.now() + 3_600_000,
+      kind: "run",
+    };
+    await redis.set(keys.latest(9, "stale"), JSON.stringify(future));
+    await intake.submit("d-old", run("stale", "3".repeat(40)));
+    expect(parseLatest(await redis.get(keys.latest(9, "stale")))?.runKey).toBe("d-future");
+    await eventually(() => messages.some((m) => m.runKey === "d-old"));
   });
 
   it("keeps branches apart, whatever their names", async () => {
-    clock += 10;
     await intake.submit("d-3", run("feature/x", "4".repeat(40)));
     await intake.submit("d-4", run("feature-x", "5".repeat(40)));
     expect(parseLatest(await redis.get(keys.latest(9, "feature/x")))?.runKey).toBe("d-3");
@@ -95,23 +98,40 @@ describe("intake", () => {
 });
 
 describe("fair priorities", () => {
+  const fair = fairScheduler(redis, keys, BUILDS_QUEUE);
+
   it("put a quiet installation's first build right behind what is running", async () => {
-    const fair = fairScheduler(redis, keys);
-    // Keep the prioritized set non-empty so the table does not reset between assignments.
-    await builds.add("placeholder", {}, { priority: 1000 });
     const busy = [];
-    for (let i = 0; i < 5; i++) busy.push(await fair.assign(1));
-    await fair.started(busy[0]);
-    await fair.started(busy[1]);
-    const quiet = await fair.assign(2);
+    for (let i = 0; i < 5; i++) busy.push(await fair.assign(1, `busy-${i}`));
+    await fair.started(1, "busy-0", busy[0]);
+    await fair.started(1, "busy-1", busy[1]);
+    const quiet = await fair.assign(2, "quiet-0");
     expect(busy).toEqual([1, 2, 3, 4, 5]);
     expect(quiet).toBe(2); // ties with the running one, ahead of the busy backlog (3, 4, 5)
-    expect(await fair.assign(2)).toBe(3);
+    expect(await fair.assign(2, "quiet-1")).toBe(3);
   });
 
-  it("reset when no build waits", async () => {
-    await builds.obliterate({ force: true });
-    const fair = fairScheduler(redis, keys);
-    expect(await fair.assign(1)).toBe(1);
+  it("do not hold cancelled builds against their installation", async () => {
+    // Installation 3 queued 9 builds that were then superseded and cancelled.
+    for (let i = 0; i < 9; i++) await fair.assign(3, `gone-${i}`);
+    for (let i = 0; i < 9; i++) await fair.forget(3, `gone-${i}`);
+    const next = await fair.assign(3, "survivor");
+    expect(next).toBeLessThanOrEqual(3); // behind what runs, not behind its own cancelled builds
+  });
+
+  it("never reset while assignments are in flight, even before their jobs are added", async () => {
+    const other = fairScheduler(redis, redisKeys(`${prefix}:concurrent`), BUILDS_QUEUE);
+    const priorities = await Promise.all(
+      Array.from({ length: 10 }, (_, i) => other.assign(7, `c-${i}`)),
+    );
+    expect([...priorities].sort((a, b) => a - b)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+  });
+
+  it("start a new generation once the queue is idle", async () => {
+    const idle = fairScheduler(redis, redisKeys(`${prefix}:idle`), BUILDS_QUEUE);
+    expect(await idle.assign(1, "a")).toBe(1);
+    await idle.started(1, "a", 1);
+    // "a" started, so nothing waits, runs or is being assigned: the next job starts afresh.
+    expect(await idle.assign(1, "b")).toBe(1);
   });
 });

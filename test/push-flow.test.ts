@@ -1,16 +1,23 @@
 import { Queue } from "bullmq";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { examplePayload, pushPayload } from "./support/examples.ts";
-import { controlledBuild } from "./support/fake-stages.ts";
+import { controlledBuild, recordingDeploy } from "./support/fake-stages.ts";
 import { startHarness, type Harness } from "./support/harness.ts";
 import { REDIS_URL } from "./support/redis.ts";
 
 const sha = (n: number) => n.toString(16).padStart(40, "a");
 const settle = (ms = 400) => new Promise((r) => setTimeout(r, ms));
 
+/** What the web role decided for a delivery, from its log line (written before it answers). */
+function handled(h: Harness, deliveryId: string): string | undefined {
+  const line = h.logs.find((l) => l.includes('"delivery handled"') && l.includes(deliveryId));
+  return line === undefined ? undefined : (JSON.parse(line) as { result: string }).result;
+}
+
 describe("push → check run", () => {
   let h: Harness;
   const build = controlledBuild({ autoReleaseMs: 30 });
+  const deploy = recordingDeploy();
   const runsOn = (s: string) => h.github.checkRuns.filter((r) => r.head_sha === s);
   const completed = (s: string) =>
     h.github.waitFor(() =>
@@ -20,8 +27,7 @@ describe("push → check run", () => {
   beforeAll(async () => {
     h = await startHarness({
       name: "push-flow",
-      overrides: { buildStage: build },
-      env: { SLIPWAY_DEPLOY: "off" },
+      overrides: { buildStage: build, deployStage: deploy },
     });
   });
   afterAll(async () => {
@@ -36,8 +42,9 @@ describe("push → check run", () => {
     for (const response of [forged, unsigned]) {
       expect(response.status).toBeGreaterThanOrEqual(400);
       expect(response.status).toBeLessThan(500);
+      // Refused before any handler ran: nothing was routed or queued, now or later.
+      expect(handled(h, response.deliveryId)).toBeUndefined();
     }
-    await settle();
     expect(runsOn(sha(1))).toHaveLength(0);
     expect(build.started.some((b) => b.target.sha === sha(1))).toBe(false);
   });
@@ -72,7 +79,7 @@ describe("push → check run", () => {
     const before = h.github.apiCalls().length;
     await h.deliver("push", pushPayload({ sha: sha(3), branch: "budget", installationId: 11 }));
     await completed(sha(3));
-    await settle(200);
+    await settle(200); // room for a late, unwanted call
     const calls = h.github.apiCalls().slice(before);
     expect(calls.map((c) => `${c.method} ${c.path.replace(/\d+$/, ":id")}`)).toEqual([
       "POST /repos/Codertocat/Hello-World/check-runs",
@@ -88,26 +95,36 @@ describe("push → check run", () => {
       deliveryId: first.deliveryId,
     });
     expect(again.status).toBe(200);
+    expect(
+      h.logs.filter((l) => l.includes(first.deliveryId) && l.includes('"result":"duplicate"')),
+    ).toHaveLength(1);
     // Remove every finished job, as BullMQ's retention eventually does.
     const events = new Queue("events", { connection: { url: REDIS_URL }, prefix: h.prefix });
     const builds = new Queue("builds", { connection: { url: REDIS_URL }, prefix: h.prefix });
     await events.clean(0, 10_000, "completed");
     await builds.clean(0, 10_000, "completed");
-    await Promise.all([events.close(), builds.close()]);
+    expect(await events.getJob(`announce-${first.deliveryId}`)).toBeUndefined();
     const third = await h.deliver("push", pushPayload({ sha: sha(4), branch: "redeliver" }), {
       deliveryId: first.deliveryId,
     });
     expect(third.status).toBe(200);
-    await settle();
+    expect(
+      h.logs.filter((l) => l.includes(first.deliveryId) && l.includes('"result":"duplicate"')),
+    ).toHaveLength(2);
+    expect(await events.getJob(`announce-${first.deliveryId}`)).toBeUndefined();
+    await Promise.all([events.close(), builds.close()]);
     expect(runsOn(sha(4))).toHaveLength(1);
-    expect(build.started.filter((b) => b.target.sha === sha(4))).toHaveLength(1);
   });
 
   it("tears down on branch deletion and never builds", async () => {
     const before = build.started.length;
-    const response = await h.deliver("push", pushPayload({ branch: "gone", deleted: true }));
+    const response = await h.deliver(
+      "push",
+      pushPayload({ branch: "gone", deleted: true, installationId: 31 }),
+    );
     expect(response.status).toBe(200);
-    await settle();
+    const torn = await h.github.waitFor(() => deploy.teardowns.find((t) => t.branch === "gone"));
+    expect(torn).toMatchObject({ installationId: 31, owner: "Codertocat", repo: "Hello-World" });
     expect(build.started.length).toBe(before);
     expect(runsOn("0".repeat(40))).toHaveLength(0);
   });
@@ -115,8 +132,9 @@ describe("push → check run", () => {
   it("ignores tag pushes", async () => {
     const payload = pushPayload({ sha: sha(5) });
     payload["ref"] = "refs/tags/v1.0.0";
-    expect((await h.deliver("push", payload)).status).toBe(200);
-    await settle();
+    const response = await h.deliver("push", payload);
+    expect(response.status).toBe(200);
+    expect(handled(h, response.deliveryId)).toBe("ignored");
     expect(runsOn(sha(5))).toHaveLength(0);
   });
 
@@ -127,11 +145,13 @@ describe("push → check run", () => {
     const first = await h.deliver("check_run", payload);
     await completed(sha(6));
     await h.deliver("check_run", payload, { deliveryId: first.deliveryId }); // a redelivery: nothing
+    expect(
+      h.logs.filter((l) => l.includes(first.deliveryId) && l.includes('"result":"duplicate"')),
+    ).toHaveLength(1);
     await h.deliver("check_run", payload); // a second rerun request: a new run
     await h.github.waitFor(
       () => runsOn(sha(6)).filter((r) => r.status === "completed").length === 2 || undefined,
     );
-    await settle();
     expect(runsOn(sha(6))).toHaveLength(2);
     expect(build.finished.filter((b) => b.target.sha === sha(6))).toHaveLength(2);
   });
@@ -141,7 +161,6 @@ describe("push → check run", () => {
     await h.deliver("push", pushPayload({ sha: sha(7), branch: "flaky" }));
     const run = await completed(sha(7));
     expect(run.conclusion).toBe("success");
-    await settle();
     expect(runsOn(sha(7))).toHaveLength(1);
     const creates = h.github.calls.filter(
       (c) => c.method === "POST" && c.path.endsWith("/check-runs"),
@@ -182,7 +201,7 @@ describe("the web role", () => {
       "installation",
       examplePayload("installation", (p) => p["action"] === "created"),
     );
-    await settle(300);
+    // The web role has no worker: any GitHub call would have been made while answering.
     expect(h.github.calls).toEqual([]);
   });
 

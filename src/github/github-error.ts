@@ -5,10 +5,18 @@ export function httpStatus(error: unknown): number | undefined {
 }
 
 /**
- * Whether retrying cannot help: the installation or repository is gone or forbids the call, or
- * GitHub rejected the request as invalid. 5xx, 429 and network errors are transient.
+ * Whether retrying cannot help: the installation or repository is gone, or GitHub rejected the
+ * request as invalid. 5xx, 429, network errors and 403 are transient: a 403 is a rate limit or a
+ * suspended installation, and both pass (the sweeper gives up on a run after a day).
  */
 export function isPermanentGitHubError(error: unknown): boolean {
   const status = httpStatus(error);
-  return status === 401 || status === 404 || status === 410 || status === 422 || status === 451;
+  return (
+    status === 400 ||
+    status === 401 ||
+    status === 404 ||
+    status === 410 ||
+    status === 422 ||
+    status === 451
+  );
 }

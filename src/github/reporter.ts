@@ -35,6 +35,12 @@ export function createReporter(deps: ReporterDeps) {
       });
     },
 
+    /** The check run Slipway created for this run, if GitHub has one. */
+    async find(target: RunTarget, runKey: string): Promise<number | undefined> {
+      const client = await clientFor(target.installationId);
+      return client.find(where(target), target.sha, runKey);
+    },
+
     async started(target: RunTarget, checkRunId: number, stage: StageName): Promise<void> {
       const client = await clientFor(target.installationId);
       await client.update(where(target), checkRunId, {

@@ -3,6 +3,8 @@ import type { Logger } from "pino";
 import type { Intake } from "../queue/intake.ts";
 import { routeEvent } from "./route-event.ts";
 
+const DELIVERY_ID = /^[A-Za-z0-9-]{1,100}$/;
+
 /**
  * The Probot app of the web role: every delivery is routed (pure) and handed to the intake.
  * It makes no GitHub API call, so GitHub gets its answer in milliseconds. An intake error
@@ -11,7 +13,10 @@ import { routeEvent } from "./route-event.ts";
 export function webhookApp(deps: { intake: Intake; log: Logger }): ApplicationFunction {
   return (app) => {
     app.onAny(async (context) => {
-      const intent = routeEvent(context.name, context.payload);
+      // GitHub's delivery ids are GUIDs; anything else cannot be deduplicated safely.
+      const intent = DELIVERY_ID.test(context.id)
+        ? routeEvent(context.name, context.payload)
+        : ({ kind: "ignore", reason: "malformed X-GitHub-Delivery" } as const);
       const result = await deps.intake.submit(context.id, intent);
       deps.log.info(
         {

@@ -23,8 +23,8 @@ export interface Cancellation {
 /**
  * Cancels runs in any worker process. BullMQ's own `cancelJob` only reaches the worker running
  * the job, so a cancel is published on a Redis channel every worker subscribes to. Pub/sub drops
- * messages while a subscriber reconnects, so each watched run also polls its branch's latest
- * entry every `pollMs` — the message makes it fast, the poll makes it certain.
+ * messages while a subscriber reconnects, so each watched run also polls every `pollMs` — its
+ * branch's latest entry and its own cancel flag — the message makes it fast, the poll certain.
  */
 export async function createCancellation(deps: {
   redis: Redis;
@@ -44,8 +44,15 @@ export async function createCancellation(deps: {
   }
 
   async function check(run: WatchedRun): Promise<CancelReason | undefined> {
-    const latest = parseLatest(await redis.get(keys.latest(run.repoId, run.branch)));
-    const by = supersededBy(run, latest);
+    const [latestRaw, cancelRaw] = await Promise.all([
+      redis.get(keys.latest(run.repoId, run.branch)),
+      redis.hget(keys.run(run.runKey), "cancel"),
+    ]);
+    if (cancelRaw !== null) {
+      const asked = CancelMessage.shape.reason.safeParse(JSON.parse(cancelRaw));
+      if (asked.success) return asked.data;
+    }
+    const by = supersededBy(run, parseLatest(latestRaw));
     return by === undefined ? undefined : { type: "superseded", by };
   }
 

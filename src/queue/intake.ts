@@ -2,7 +2,7 @@ import type { Queue } from "bullmq";
 import type { Intent } from "./intent.ts";
 import type { AnnounceJob, CancelJob, TeardownJob, TenantJob } from "./jobs.ts";
 import { jobId, jobOptions, type RetryPolicy } from "./job-options.ts";
-import { DELIVERY_TTL_SECONDS, LATEST_TTL_SECONDS, type RedisKeys } from "./keys.ts";
+import { DELIVERY_TTL_SECONDS, EVENTS_QUEUE, LATEST_TTL_SECONDS, type RedisKeys } from "./keys.ts";
 import type { LatestRun } from "./latest.ts";
 import type { ScriptedRedis } from "./scripts.ts";
 
@@ -18,21 +18,34 @@ export interface IntakeDeps {
   events: Queue;
   keys: RedisKeys;
   retry: RetryPolicy;
-  now: () => number;
 }
 
 /**
- * The web role's only side effect. Order matters for "nothing lost, nothing twice":
- * 1. a delivery already marked is a duplicate;
+ * The web role's only side effect, in three Redis round trips. Order matters for "nothing lost,
+ * nothing twice":
+ * 1. one script answers whether the delivery was handled already, Redis's clock (one clock for
+ *    every web process, so "latest" means the same everywhere) and the announce job's fair
+ *    priority;
  * 2. the job is added under an id derived from the delivery, so a retry after a crash re-adds
  *    nothing while the job exists;
  * 3. one script marks the delivery handled and registers the run as its branch's latest,
- *    publishing a cancel for the run it replaces (and queueing a `cancel` job for it).
+ *    publishing a cancel for the run it replaces (and a `cancel` job is queued for it).
  * A failure before 3 answers GitHub with an error, so the delivery shows as failed and can be
  * redelivered.
  */
 export function createIntake(deps: IntakeDeps): Intake {
-  const { redis, events, keys, retry, now } = deps;
+  const { redis, events, keys, retry } = deps;
+
+  async function begin(deliveryId: string, installationId: number | undefined) {
+    const [duplicate, now, priority] = await redis.slipwayIntakeBegin(
+      keys.delivery(deliveryId),
+      keys.fair(EVENTS_QUEUE),
+      keys.queue(EVENTS_QUEUE),
+      installationId === undefined ? "" : String(installationId),
+      deliveryId,
+    );
+    return { duplicate: duplicate === 1, receivedAt: now, priority };
+  }
 
   async function claimLatest(
     deliveryId: string,
@@ -61,11 +74,14 @@ export function createIntake(deps: IntakeDeps): Intake {
   return {
     async submit(deliveryId, intent) {
       if (intent.kind === "ignore") return "ignored";
-      if ((await redis.exists(keys.delivery(deliveryId))) === 1) return "duplicate";
-      const receivedAt = now();
       const runKey = deliveryId;
       switch (intent.kind) {
         case "run": {
+          const { duplicate, receivedAt, priority } = await begin(
+            deliveryId,
+            intent.target.installationId,
+          );
+          if (duplicate) return "duplicate";
           const data: AnnounceJob = {
             deliveryId,
             receivedAt,
@@ -73,7 +89,10 @@ export function createIntake(deps: IntakeDeps): Intake {
             trigger: intent.trigger,
             target: intent.target,
           };
-          await events.add("announce", data, jobOptions(retry, jobId("announce", deliveryId)));
+          await events.add("announce", data, {
+            ...jobOptions(retry, jobId("announce", deliveryId)),
+            priority,
+          });
           await claimLatest(deliveryId, intent.target.repoId, intent.target.branch, {
             runKey,
             sha: intent.target.sha,
@@ -83,6 +102,8 @@ export function createIntake(deps: IntakeDeps): Intake {
           return "queued";
         }
         case "teardown": {
+          const { duplicate, receivedAt } = await begin(deliveryId, undefined);
+          if (duplicate) return "duplicate";
           const data: TeardownJob = { deliveryId, receivedAt, runKey, target: intent.target };
           await events.add("teardown", data, jobOptions(retry, jobId("teardown", deliveryId)));
           await claimLatest(deliveryId, intent.target.repoId, intent.target.branch, {
@@ -94,6 +115,8 @@ export function createIntake(deps: IntakeDeps): Intake {
           return "queued";
         }
         case "tenant": {
+          const { duplicate, receivedAt } = await begin(deliveryId, undefined);
+          if (duplicate) return "duplicate";
           const data: TenantJob = {
             deliveryId,
             receivedAt,

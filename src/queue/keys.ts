@@ -22,10 +22,12 @@ export function redisKeys(prefix: string) {
     latest: (repoId: number, branch: string) =>
       `${prefix}:latest:${repoId}:${createHash("sha256").update(branch).digest("hex").slice(0, 32)}`,
     run: (runKey: string) => `${prefix}:run:${runKey}`,
-    fair: `${prefix}:fair`,
-    prioritized: `${prefix}:${BUILDS_QUEUE}:prioritized`,
-    active: `${prefix}:${BUILDS_QUEUE}:active`,
-    delayed: `${prefix}:${BUILDS_QUEUE}:delayed`,
+    /** Runs with a check run (or an outcome) not yet concluded on GitHub; score: when opened. */
+    open: `${prefix}:open`,
+    /** The fair-share table of a queue. */
+    fair: (queue: string) => `${prefix}:fair:${queue}`,
+    /** BullMQ's own key prefix for a queue (its lists and sets are `<this>:wait`, …). */
+    queue: (queue: string) => `${prefix}:${queue}`,
     cancelChannel: `${prefix}:cancel`,
   };
 }

@@ -15,6 +15,7 @@ export const CancelMessage = z.object({
   reason: z.discriminatedUnion("type", [
     z.object({ type: z.literal("superseded"), by: LatestRun }),
     z.object({ type: z.literal("tenant-removed"), installationId: z.number() }),
+    z.object({ type: z.literal("tenant-suspended"), installationId: z.number() }),
   ]),
 });
 export type CancelMessage = z.infer<typeof CancelMessage>;
@@ -35,6 +36,7 @@ export function supersededBy(
 /** The words the check run uses for a cancellation. */
 export function describeCancel(reason: CancelReason): string {
   if (reason.type === "tenant-removed") return "the app was removed from this repository";
+  if (reason.type === "tenant-suspended") return "the app was suspended for this account";
   if (reason.by.kind === "teardown") return "the branch was deleted";
   return `superseded by ${reason.by.sha.slice(0, 7)}`;
 }

@@ -1,45 +1,27 @@
 import { UnrecoverableError, type Job } from "bullmq";
 import type { Logger } from "pino";
 import { isPermanentGitHubError } from "../github/github-error.ts";
-import type { Reporter } from "../github/reporter.ts";
 import type { RunOutcome } from "../report/outcome.ts";
-import type { Cancellation } from "./cancellation.ts";
 import { cancelledOutcome, internalFailureOutcome } from "./cancelled-outcome.ts";
-import type { FairScheduler } from "./fair.ts";
 import { PipelineJob } from "./jobs.ts";
 import { CancelMessage, describeCancel } from "./latest.ts";
+import { parseJob, type QueueDeps } from "./queue-deps.ts";
+import { reportOutcome } from "./report-outcome.ts";
 import { runPipeline, type PipelineStages } from "./run-pipeline.ts";
-import type { RunStateStore } from "./run-state.ts";
+import { safeError } from "./safe-error.ts";
 
-export interface PipelineProcessorDeps {
+export interface PipelineSettings {
   stages: PipelineStages;
   timeouts: { buildMs: number; deployMs: number };
-  reporter: Reporter;
-  runs: RunStateStore;
-  cancellation: Cancellation;
-  fair: FairScheduler;
-  log: Logger;
-  now: () => number;
 }
 
 /**
- * Processes `pipeline` jobs: runs the stages of one commit and concludes its check run, exactly
- * once even across retries and worker crashes (the outcome is saved before it is reported, so a
- * later attempt only reports it).
+ * Processes `pipeline` jobs: runs the stages of one commit and concludes its check run once,
+ * even across retries, crashes and two copies of a job running at once: the first outcome saved
+ * wins, and a job that finds an outcome saved only reports it.
  */
-export function createPipelineProcessor(deps: PipelineProcessorDeps) {
-  const { stages, timeouts, reporter, runs, cancellation, fair, now } = deps;
-
-  async function report(data: PipelineJob, outcome: RunOutcome, log: Logger) {
-    try {
-      await reporter.concluded(data.target, data.runKey, data.checkRunId, outcome);
-    } catch (error) {
-      if (!isPermanentGitHubError(error)) throw error;
-      log.warn({ err: error }, "cannot report the outcome on GitHub; giving up on this check run");
-    }
-    await runs.markReported(data.runKey);
-    log.info({ conclusion: outcome.conclusion }, "run concluded");
-  }
+export function createPipelineProcessor(deps: QueueDeps, settings: PipelineSettings) {
+  const { reporter, runs, cancellation, fair, now } = deps;
 
   async function run(data: PipelineJob, log: Logger): Promise<RunOutcome> {
     const watched = {
@@ -54,8 +36,7 @@ export function createPipelineProcessor(deps: PipelineProcessorDeps) {
     try {
       let shown = false;
       const outcome = await runPipeline(data, watch.signal, {
-        stages,
-        timeouts,
+        ...settings,
         log,
         now,
         // One in-progress update per run (the API budget is three check-run calls per push).
@@ -64,7 +45,10 @@ export function createPipelineProcessor(deps: PipelineProcessorDeps) {
           if (shown) return;
           shown = true;
           await reporter.started(data.target, data.checkRunId, stage).catch((error: unknown) => {
-            log.warn({ err: error }, "could not mark the check run in progress; continuing");
+            log.warn(
+              { error: safeError(error, deps.secrets()).message },
+              "could not mark the check run in progress",
+            );
           });
         },
       });
@@ -77,46 +61,48 @@ export function createPipelineProcessor(deps: PipelineProcessorDeps) {
   }
 
   return async function processPipeline(job: Job): Promise<string> {
-    const parsed = PipelineJob.safeParse(job.data);
-    if (!parsed.success)
-      throw new UnrecoverableError(`invalid pipeline job: ${parsed.error.message}`);
-    const data = parsed.data;
+    const data = parseJob(PipelineJob, job);
+    const { runKey, target, checkRunId } = data;
     const log = deps.log.child({
       jobId: job.id,
       deliveryId: data.deliveryId,
-      repository: `${data.target.owner}/${data.target.repo}`,
-      sha: data.target.sha,
+      repository: `${target.owner}/${target.repo}`,
+      sha: target.sha,
     });
-    await fair.started(job.opts.priority);
-    const state = await runs.get(data.runKey);
+    await fair.builds.started(target.installationId, runKey, job.opts.priority);
+    const state = await runs.get(runKey);
     if (state.reported) return "already reported";
     try {
-      if (state.outcome) {
-        await report(data, JSON.parse(state.outcome.json) as RunOutcome, log);
-        return state.outcome.conclusion;
-      }
-      const outcome = await run(data, log);
-      await runs.setOutcome(data.runKey, outcome.conclusion, JSON.stringify(outcome));
-      await report(data, outcome, log);
+      const outcome =
+        state.outcome ?? (await runs.saveOutcome(runKey, target, await run(data, log)));
+      await reportOutcome(deps, { runKey, target, checkRunId }, outcome, log);
       return outcome.conclusion;
     } catch (error) {
       const permanent = error instanceof UnrecoverableError || isPermanentGitHubError(error);
       const last = permanent || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
-      log.error({ err: error, attempt: job.attemptsMade + 1, last }, "pipeline attempt failed");
+      const safe = safeError(error, deps.secrets(), permanent);
+      log.error(
+        { error: safe.message, attempt: job.attemptsMade + 1, last },
+        "pipeline attempt failed",
+      );
       if (last) {
-        const message = error instanceof Error ? error.message : String(error);
-        await report(
-          data,
-          internalFailureOutcome(data.target, `Slipway could not run this commit: ${message}`),
-          log,
-        ).catch((reportError: unknown) => {
-          log.error({ err: reportError }, "could not report the failure; the sweeper will retry");
-        });
+        // Keep an outcome saved earlier (e.g. a success whose report failed); else say why.
+        const reason = `Slipway could not run this commit: ${safe.message}`;
+        const outcome = await runs.saveOutcome(
+          runKey,
+          target,
+          internalFailureOutcome(target, reason),
+        );
+        await reportOutcome(deps, { runKey, target, checkRunId }, outcome, log).catch(
+          (reportError: unknown) => {
+            log.error(
+              { error: safeError(reportError, deps.secrets()).message },
+              "could not report; the sweeper will retry",
+            );
+          },
+        );
       }
-      if (permanent && !(error instanceof UnrecoverableError)) {
-        throw new UnrecoverableError(error instanceof Error ? error.message : String(error));
-      }
-      throw error;
+      throw safe;
     }
   };
 }

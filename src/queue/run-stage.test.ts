@@ -48,8 +48,13 @@ describe("runStage", () => {
   it("reports cancelled without starting work when already cancelled", async () => {
     const cancel = new AbortController();
     cancel.abort("superseded");
-    const run = await runStage(options(cancel.signal), () => Promise.resolve("late"));
+    let called = false;
+    const run = await runStage(options(cancel.signal), () => {
+      called = true;
+      return Promise.resolve("late");
+    });
     expect(run.kind).toBe("cancelled");
+    expect(called).toBe(false);
   });
 
   it("propagates an unexpected error so the job can retry", async () => {

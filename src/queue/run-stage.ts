@@ -37,9 +37,12 @@ export async function runStage<T>(
     kind: cancel.aborted ? "cancelled" : "timed_out",
     durationMs: now() - started,
   });
+  // A function, not the property: TypeScript would keep its narrowing across the await.
+  const isAborted = () => signal.aborted;
   try {
+    if (isAborted()) return stopped(); // never start work for a run already cancelled
     const result = await Promise.race([stage({ signal, log }), aborted]);
-    if (result === ABORTED || signal.aborted) return stopped();
+    if (result === ABORTED || isAborted()) return stopped();
     return { kind: "done", value: result, durationMs: now() - started };
   } catch (error) {
     if (signal.aborted) return stopped();

@@ -1,5 +1,84 @@
 import type { Redis } from "ioredis";
 
+/** Redis time in milliseconds: one clock for every web and worker process. */
+const NOW = `
+local function now_ms()
+  local t = redis.call('TIME')
+  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+end
+`;
+
+/**
+ * Fair share between installations (start-time fair queueing over BullMQ priorities, lower runs
+ * first). An installation's next job gets max(the highest priority it still has waiting + 1,
+ * the priority of the job started last): a newcomer lands right behind what is running, a busy
+ * installation's backlog keeps its place further back, and jobs that were cancelled or started
+ * no longer count against their installation.
+ *
+ * Keys (all under `base`, the queue's fair prefix): `base` hash {gen, started}; `base:waiting`
+ * zset of every assigned, not yet started job (score: assign time); `base:<gen>:w:<inst>` zset
+ * of an installation's waiting jobs (score: priority). The table starts a new generation when
+ * the queue is idle (nothing assigned in the last minute, nothing prioritized, active or
+ * delayed), so priorities stay small; they are capped at BullMQ's maximum, where order degrades
+ * to first come, first served. Single Redis only (keys are built inside the script).
+ */
+const FAIR_ASSIGN_FN = `
+local function fair_assign(base, queue, inst, member)
+  local now = now_ms()
+  local waiting = base .. ':waiting'
+  redis.call('ZREMRANGEBYSCORE', waiting, '-inf', now - 86400000)
+  if redis.call('ZCOUNT', waiting, now - 60000, '+inf') == 0
+    and redis.call('ZCARD', queue .. ':prioritized') == 0
+    and redis.call('LLEN', queue .. ':active') == 0
+    and redis.call('ZCARD', queue .. ':delayed') == 0 then
+    redis.call('HINCRBY', base, 'gen', 1)
+    redis.call('HSET', base, 'started', 0)
+  end
+  local gen = redis.call('HGET', base, 'gen') or '0'
+  local own_key = base .. ':' .. gen .. ':w:' .. inst
+  local top = redis.call('ZREVRANGE', own_key, 0, 0, 'WITHSCORES')
+  local own = tonumber(top[2] or '0')
+  local started = tonumber(redis.call('HGET', base, 'started') or '0')
+  local p = math.max(own + 1, started)
+  if p > 2097151 then p = 2097151 end
+  redis.call('ZADD', own_key, p, member)
+  redis.call('EXPIRE', own_key, 604800)
+  redis.call('ZADD', waiting, now, member)
+  return p
+end
+`;
+
+/** ARGV: base, queue, installation id, member. */
+const FAIR_ASSIGN = `${NOW}${FAIR_ASSIGN_FN}
+return fair_assign(ARGV[1], ARGV[2], ARGV[3], ARGV[4])
+`;
+
+/** A job left the waiting set: started (ARGV[4] = its priority) or cancelled (ARGV[4] = 0). */
+const FAIR_DONE = `
+local base = ARGV[1]
+local priority = tonumber(ARGV[4])
+if priority > 0 then
+  local started = tonumber(redis.call('HGET', base, 'started') or '0')
+  if priority > started then redis.call('HSET', base, 'started', priority) end
+end
+local gen = redis.call('HGET', base, 'gen') or '0'
+redis.call('ZREM', base .. ':' .. gen .. ':w:' .. ARGV[2], ARGV[3])
+redis.call('ZREM', base .. ':waiting', ARGV[3])
+return 1
+`;
+
+/**
+ * Starts the intake of a delivery in one round trip: answers whether the delivery was handled
+ * already, Redis's clock, and — for a run — the fair priority of its announce job.
+ * KEYS: delivery. ARGV: fair base, queue, installation id ('' for none), member.
+ */
+const INTAKE_BEGIN = `${NOW}${FAIR_ASSIGN_FN}
+if redis.call('EXISTS', KEYS[1]) == 1 then return {1, 0, 0} end
+local priority = 0
+if ARGV[3] ~= '' then priority = fair_assign(ARGV[1], ARGV[2], ARGV[3], ARGV[4]) end
+return {0, now_ms(), priority}
+`;
+
 /**
  * Registers a run as its branch's latest, atomically with marking its delivery as handled.
  * If an older run was latest, publishes a cancel for it and returns ['replaced', its run key]; if
@@ -12,7 +91,7 @@ redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[4])
 local current = redis.call('GET', KEYS[2])
 if current then
   local cur = cjson.decode(current)
-  if cur.runKey == ARGV[1] then return 'latest' end
+  if cur.runKey == ARGV[1] then return {'latest', ''} end
   if tonumber(cur.receivedAt) > tonumber(ARGV[3]) then
     redis.call('PUBLISH', ARGV[6], cjson.encode({runKey = ARGV[1], reason = {type = 'superseded', by = cur}}))
     return {'stale', current}
@@ -25,35 +104,14 @@ redis.call('SET', KEYS[2], ARGV[2], 'EX', ARGV[5])
 return {'latest', ''}
 `;
 
-/**
- * Fair share between installations (start-time fair queueing over BullMQ priorities, lower runs
- * first). An installation's next job gets max(its last priority + 1, the priority of the job
- * started last): a newcomer lands right behind what is running, while a busy installation's
- * backlog keeps its place further back. The table resets whenever no build waits, runs or
- * waits to retry, so priorities stay small (and are capped at BullMQ's maximum, where order
- * degrades to first-come first-served). KEYS: fair hash, the builds queue's prioritized zset,
- * active list and delayed zset (BullMQ 6 key names). ARGV: installation id.
- */
-const FAIR_ASSIGN = `
-if redis.call('ZCARD', KEYS[2]) == 0 and redis.call('LLEN', KEYS[3]) == 0 and redis.call('ZCARD', KEYS[4]) == 0 then
-  redis.call('DEL', KEYS[1])
-end
-local started = tonumber(redis.call('HGET', KEYS[1], 'started') or '0')
-local own = tonumber(redis.call('HGET', KEYS[1], 'i:' .. ARGV[1]) or '0')
-local p = math.max(own + 1, started)
-if p > 2097152 then p = 2097152 end
-redis.call('HSET', KEYS[1], 'i:' .. ARGV[1], p)
-return p
-`;
-
-/** Records that a job of priority ARGV[1] started. KEYS: fair hash. */
-const FAIR_STARTED = `
-local started = tonumber(redis.call('HGET', KEYS[1], 'started') or '0')
-if tonumber(ARGV[1]) > started then redis.call('HSET', KEYS[1], 'started', ARGV[1]) end
-return 1
-`;
-
 interface SlipwayCommands {
+  slipwayIntakeBegin(
+    delivery: string,
+    fairBase: string,
+    queue: string,
+    installationId: string,
+    member: string,
+  ): Promise<[number, number, number]>;
   slipwayClaimLatest(
     delivery: string,
     latest: string,
@@ -65,13 +123,17 @@ interface SlipwayCommands {
     channel: string,
   ): Promise<["latest" | "replaced" | "stale", string]>;
   slipwayFairAssign(
-    fair: string,
-    prioritized: string,
-    active: string,
-    delayed: string,
+    base: string,
+    queue: string,
     installationId: number,
+    member: string,
   ): Promise<number>;
-  slipwayFairStarted(fair: string, priority: number): Promise<number>;
+  slipwayFairDone(
+    base: string,
+    installationId: number,
+    member: string,
+    priority: number,
+  ): Promise<number>;
 }
 
 export type ScriptedRedis = Redis & SlipwayCommands;
@@ -79,9 +141,10 @@ export type ScriptedRedis = Redis & SlipwayCommands;
 /** Adds Slipway's Lua scripts to a connection (sent once, then called by their sha). */
 export function withScripts(redis: Redis): ScriptedRedis {
   if (!("slipwayClaimLatest" in redis)) {
+    redis.defineCommand("slipwayIntakeBegin", { numberOfKeys: 1, lua: INTAKE_BEGIN });
     redis.defineCommand("slipwayClaimLatest", { numberOfKeys: 2, lua: CLAIM_LATEST });
-    redis.defineCommand("slipwayFairAssign", { numberOfKeys: 4, lua: FAIR_ASSIGN });
-    redis.defineCommand("slipwayFairStarted", { numberOfKeys: 1, lua: FAIR_STARTED });
+    redis.defineCommand("slipwayFairAssign", { numberOfKeys: 0, lua: FAIR_ASSIGN });
+    redis.defineCommand("slipwayFairDone", { numberOfKeys: 0, lua: FAIR_DONE });
   }
   return redis as ScriptedRedis;
 }

@@ -1,3 +1,13 @@
+/** A check-run annotation as GitHub takes it (at most 50 per request). */
+export interface CheckRunAnnotation {
+  path: string;
+  start_line: number;
+  end_line: number;
+  annotation_level: "notice" | "warning" | "failure";
+  message: string;
+  title?: string;
+}
+
 /** The stages a pipeline runs, in order. */
 export type StageName = "build" | "deploy";
 
@@ -12,6 +22,8 @@ export type StageOutcome =
       reason: string;
       /** Tail of the failing step's log, unredacted: rendering redacts it. */
       log?: string;
+      /** Check-run annotations pointing at files (e.g. a bad `.slipway.yml` field). */
+      annotations?: CheckRunAnnotation[];
     }
   | { stage: StageName; result: "timed_out"; durationMs: number; timeoutMs: number }
   | { stage: StageName; result: "cancelled"; durationMs: number }

@@ -1,4 +1,6 @@
 import type { BuildInput, BuildResult, BuildStage } from "../../src/build/build-stage.ts";
+import type { DeployStage } from "../../src/deploy/deploy-stage.ts";
+import type { BranchTarget } from "../../src/queue/intent.ts";
 import type { StageContext } from "../../src/queue/stage-context.ts";
 
 export interface ControlledBuild extends BuildStage {
@@ -71,6 +73,45 @@ export function controlledBuild(
           image: `registry.test/${input.target.owner}/${input.target.repo}@sha256:${input.target.sha}${input.target.sha.slice(0, 24)}`,
         }
       );
+    },
+  };
+  return stage;
+}
+
+export interface RecordingDeploy extends DeployStage {
+  deploys: string[];
+  teardowns: BranchTarget[];
+  tenants: Array<{ action: string; installationId: number }>;
+}
+
+/** A deploy stage that succeeds at once and records what it was asked to do. */
+export function recordingDeploy(): RecordingDeploy {
+  const stage: RecordingDeploy = {
+    deploys: [],
+    teardowns: [],
+    tenants: [],
+    deploy(input) {
+      stage.deploys.push(input.image);
+      return Promise.resolve({
+        ok: true,
+        previewUrl: `https://${input.target.branch}.preview.test`,
+      });
+    },
+    teardownBranch(target) {
+      stage.teardowns.push(target);
+      return Promise.resolve();
+    },
+    provisionTenant(installationId) {
+      stage.tenants.push({ action: "provision", installationId });
+      return Promise.resolve();
+    },
+    suspendTenant(installationId) {
+      stage.tenants.push({ action: "suspend", installationId });
+      return Promise.resolve();
+    },
+    removeTenant(installationId) {
+      stage.tenants.push({ action: "remove", installationId });
+      return Promise.resolve();
     },
   };
   return stage;

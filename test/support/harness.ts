@@ -111,7 +111,7 @@ export async function startHarness(options: {
       {
         log,
         githubRetryBaseMs: 10,
-        sweepEveryMs: 500,
+        sweep: { everyMs: 500, graceMs: 300 },
         githubThrottle: false,
         ...options.overrides,
         ...overrides,

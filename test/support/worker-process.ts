@@ -23,6 +23,6 @@ await startSlipway(parseEnv({ ...process.env, SLIPWAY_ROLE: "worker" }), {
   log,
   githubThrottle: false,
   githubRetryBaseMs: 10,
-  sweepEveryMs: 500,
+  sweep: { everyMs: 500, graceMs: 300 },
 });
 process.stdout.write("ready\n");

@@ -1,0 +1,46 @@
+import { UnrecoverableError, type Job, type Queue } from "bullmq";
+import type { Logger } from "pino";
+import type { z } from "zod";
+import type { DeployStage } from "../deploy/deploy-stage.ts";
+import type { Reporter } from "../github/reporter.ts";
+import type { Cancellation } from "./cancellation.ts";
+import type { FairScheduler } from "./fair.ts";
+import type { RetryPolicy } from "./job-options.ts";
+import type { RunStateStore } from "./run-state.ts";
+
+/** Everything the queue processors share; built once in main.ts. */
+export interface QueueDeps {
+  reporter: Reporter;
+  runs: RunStateStore;
+  cancellation: Cancellation;
+  fair: { events: FairScheduler; builds: FairScheduler };
+  events: Queue;
+  builds: Queue;
+  /** Undefined in build-only mode: nothing is deployed, so tenants and teardowns need no work. */
+  deploy: DeployStage | undefined;
+  retry: RetryPolicy;
+  log: Logger;
+  now: () => number;
+  /** Values never to be written anywhere (tokens, passwords, keys). */
+  secrets: () => readonly string[];
+  sweep: {
+    /** Open runs younger than this are left alone (their jobs are still being set up). */
+    graceMs: number;
+    /** Runs whose conclusion cannot be reported for this long are given up on. */
+    giveUpMs: number;
+    batch: number;
+  };
+}
+
+/** Parses a job's data with its schema; a bad payload can never succeed, so it is unrecoverable. */
+export function parseJob<T>(schema: z.ZodType<T>, job: Job): T {
+  const parsed = schema.safeParse(job.data);
+  if (!parsed.success)
+    throw new UnrecoverableError(`invalid ${job.name} job: ${parsed.error.message}`);
+  return parsed.data;
+}
+
+/** BullMQ counts a restart after a crash in attemptsStarted only, so both are needed. */
+export function isRetry(job: Job): boolean {
+  return job.attemptsMade > 0 || job.attemptsStarted > 1;
+}
