@@ -3,10 +3,12 @@ import { fileURLToPath } from "node:url";
 import { Queue, type ConnectionOptions } from "bullmq";
 import { Redis } from "ioredis";
 import type { Logger } from "pino";
+import { z } from "zod";
 import { Probot, ProbotOctokit, Server, run } from "probot";
 import type { BuildStage } from "./build/build-stage.ts";
+import { daggerBuildStage } from "./build/dagger-build-stage.ts";
 import { daggerClient } from "./build/dagger-client.ts";
-import { engineProbeBuildStage } from "./build/engine-probe-build-stage.ts";
+import { noEngineBuildStage } from "./build/no-engine-build-stage.ts";
 import { ConfigError, parseEnv, type Config } from "./config/env.ts";
 import { loadPrivateKey } from "./config/private-key.ts";
 import type { DeployStage } from "./deploy/deploy-stage.ts";
@@ -51,6 +53,9 @@ export interface Running {
 }
 
 const GITHUB_TIMEOUT_MS = 60_000;
+
+/** What Octokit's installation auth resolves to (only the token is used, never stored). */
+const InstallationToken = z.object({ token: z.string().min(1) });
 
 function redisConnection(config: Config, name: string, forWorker: boolean): Redis {
   return new Redis(config.redis.url, {
@@ -160,13 +165,19 @@ export async function startSlipway(config: Config, overrides: Overrides = {}): P
         : undefined;
       const build =
         overrides.buildStage ??
-        engineProbeBuildStage({
-          session: config.dagger && {
-            port: config.dagger.sessionPort,
-            token: config.dagger.sessionToken,
-          },
-          client: daggerClient,
-        });
+        (config.dagger === undefined
+          ? noEngineBuildStage()
+          : daggerBuildStage({
+              session: { port: config.dagger.sessionPort, token: config.dagger.sessionToken },
+              registry: config.registry,
+              client: daggerClient,
+              tokenFor: async (installationId) => {
+                const octokit = await probot.auth(installationId);
+                return InstallationToken.parse(await octokit.auth({ type: "installation" })).token;
+              },
+              cloneUrl: (owner, repo) => `${config.github.webUrl}/${owner}/${repo}.git`,
+              webUrl: (owner, repo) => `${config.github.webUrl}/${owner}/${repo}`,
+            }));
       const deps: QueueDeps = {
         reporter,
         runs: runStateStore(redis, keys, now),

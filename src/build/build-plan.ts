@@ -38,9 +38,9 @@ export interface RecipeStage {
 export type RecipeStep =
   | { op: "workdir"; path: string }
   | { op: "env"; name: string; value: string }
-  /** Copy from the build context (`source` relative to it; "." for all of it) into the container. */
+  /** Copy from the build context: `source` "." is the whole context directory, anything else one file. */
   | { op: "copy"; source: string; dest: string; owner?: string }
-  /** Copy a path out of an earlier stage. */
+  /** Copy a directory out of an earlier stage. */
   | { op: "copyFrom"; stage: string; source: string; dest: string; owner?: string }
   /** A package-manager cache, kept per repository as a Dagger cache volume named by `key`. */
   | { op: "cache"; path: string; key: string; owner?: string }

@@ -7,14 +7,17 @@ export interface DaggerSession {
 }
 
 /**
- * A Dagger SDK client for one engine session, built from explicit settings rather than the
- * SDK's `connect()`: that one reads process-wide variables and, without them, downloads the
- * Dagger CLI — neither is acceptable in a worker that serves many tenants. The request shape
- * (POST /query, basic auth with the token as user) is the SDK's own.
+ * A Dagger SDK client for one engine session and one build, built from explicit settings rather
+ * than the SDK's `connect()`: that one reads process-wide variables and, without them, downloads
+ * the Dagger CLI — neither is acceptable in a worker that serves many tenants. The request shape
+ * (POST /query, basic auth with the token as user) is the SDK's own. Aborting `signal` aborts
+ * the build's requests in flight (a superseded or timed-out build stops waiting on the engine).
  */
-export function daggerClient(session: DaggerSession): Client {
+export function daggerClient(session: DaggerSession, signal?: AbortSignal): Client {
   const gql = new GraphQLClient(`http://127.0.0.1:${session.port}/query`, {
     headers: { Authorization: `Basic ${Buffer.from(`${session.token}:`).toString("base64")}` },
+    fetch: (url: string | URL | Request, init?: RequestInit) =>
+      fetch(url, signal === undefined ? init : { ...init, signal }),
   });
   // The SDK's Connection class is not exported; Context only calls getGQLClient() on it.
   const connection = { getGQLClient: () => gql } as unknown as ConstructorParameters<

@@ -123,7 +123,10 @@ export interface Config {
     webhookSecret: string | undefined;
     webhookPath: string;
     webhookProxyUrl: string | undefined;
+    /** The REST API's base URL. */
     baseUrl: string;
+    /** The web host repositories are cloned from (https://github.com or the GHE host). */
+    webUrl: string;
   };
   http: { port: number; host: string | undefined };
   logLevel: Env["LOG_LEVEL"];
@@ -215,6 +218,7 @@ function toConfig(e: Env): Config {
         e.GHE_HOST === undefined
           ? "https://api.github.com"
           : `${e.GHE_PROTOCOL}://${e.GHE_HOST}/api/v3`,
+      webUrl: e.GHE_HOST === undefined ? "https://github.com" : `${e.GHE_PROTOCOL}://${e.GHE_HOST}`,
     },
     http: { port: e.PORT, host: e.HOST },
     logLevel: e.LOG_LEVEL,

@@ -1,5 +1,5 @@
 import type { ProbotOctokit } from "probot";
-import type { Conclusion } from "../report/outcome.ts";
+import type { CheckRunAnnotation, Conclusion } from "../report/outcome.ts";
 
 /** The name GitHub shows for Slipway's check run. */
 export const CHECK_NAME = "Slipway";
@@ -10,6 +10,8 @@ export interface CheckRunOutput {
   title: string;
   summary: string;
   text?: string;
+  /** At most 50 per request (GitHub's limit). */
+  annotations?: CheckRunAnnotation[];
 }
 
 export interface CheckRunWhere {

@@ -67,7 +67,13 @@ export function createReporter(deps: ReporterDeps) {
         conclusion: outcome.conclusion,
         completedAt: now(),
       };
-      const output = renderCheckRun(outcome, { secrets: secrets() });
+      const failed = outcome.stages.find((stage) => stage.result === "failure");
+      const annotations =
+        failed?.result === "failure" ? (failed.annotations ?? []).slice(0, 50) : [];
+      const output = {
+        ...renderCheckRun(outcome, { secrets: secrets() }),
+        ...(annotations.length > 0 ? { annotations } : {}),
+      };
       if (checkRunId === undefined) {
         await client.create(where(target), { sha: target.sha, externalId: runKey, state, output });
       } else {

@@ -1,3 +1,4 @@
+import { DEFAULT_APP } from "../build/build-stage.ts";
 import { describe, expect, it } from "vitest";
 import { captureLogger } from "../../test/support/logs.ts";
 import type { BuildResult } from "../build/build-stage.ts";
@@ -50,7 +51,7 @@ describe("runPipeline", () => {
   it.each([
     [
       "build and deploy succeed",
-      { ok: true, image } as const,
+      { ok: true, app: DEFAULT_APP, image } as const,
       deployStage({ ok: true, previewUrl: "https://p.example" }),
       "success",
       ["success", "success"],
@@ -58,7 +59,7 @@ describe("runPipeline", () => {
     ],
     [
       "build-only mode",
-      { ok: true, image } as const,
+      { ok: true, app: DEFAULT_APP, image } as const,
       undefined,
       "success",
       ["success", "skipped"],
@@ -82,7 +83,7 @@ describe("runPipeline", () => {
     ],
     [
       "deploy fails",
-      { ok: true, image } as const,
+      { ok: true, app: DEFAULT_APP, image } as const,
       deployStage({ ok: false, reason: "crash loop" }),
       "failure",
       ["success", "failure"],
@@ -90,7 +91,7 @@ describe("runPipeline", () => {
     ],
     [
       "deploy times out",
-      { ok: true, image } as const,
+      { ok: true, app: DEFAULT_APP, image } as const,
       deployStage("hang"),
       "timed_out",
       ["success", "timed_out"],
@@ -106,7 +107,7 @@ describe("runPipeline", () => {
 
   it("carries the image and preview URL of a success", async () => {
     const { outcome } = await run(
-      { ok: true, image },
+      { ok: true, app: DEFAULT_APP, image },
       deployStage({ ok: true, previewUrl: "https://p.example" }),
     );
     expect(outcome).toMatchObject({ image, previewUrl: "https://p.example" });

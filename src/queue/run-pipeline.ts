@@ -59,6 +59,10 @@ export async function runPipeline(
       ],
     };
   }
+  if (build.value.ok === "skip") {
+    const skipped: StageOutcome = { stage: "build", result: "skipped", reason: build.value.reason };
+    return { ...base, conclusion: "skipped", stages: [skipped, skipDeploy(build.value.reason)] };
+  }
   if (!build.value.ok) {
     const failed: StageOutcome = {
       stage: "build",
@@ -66,10 +70,11 @@ export async function runPipeline(
       durationMs: build.durationMs,
       reason: build.value.reason,
       ...(build.value.log === undefined ? {} : { log: build.value.log }),
+      ...(build.value.annotations === undefined ? {} : { annotations: build.value.annotations }),
     };
     return { ...base, conclusion: "failure", stages: [failed, skipDeploy("build failed")] };
   }
-  const image = build.value.image;
+  const { image, app } = build.value;
   const built: StageOutcome = {
     stage: "build",
     result: "success",
@@ -88,7 +93,7 @@ export async function runPipeline(
   const deployStage = stages.deploy;
   await onStage?.("deploy");
   const deploy = await runStage({ timeoutMs: timeouts.deployMs, cancel, log, now }, (context) =>
-    deployStage.deploy({ ...input, image }, context),
+    deployStage.deploy({ ...input, image, app }, context),
   );
   if (deploy.kind !== "done") {
     return {

@@ -41,7 +41,7 @@ const StageOutcomeSchema = z.discriminatedUnion("result", [
 
 /** A run's outcome as stored in Redis (our own data, still validated when read back). */
 export const StoredOutcome = z.object({
-  conclusion: z.enum(["success", "failure", "cancelled", "timed_out"]),
+  conclusion: z.enum(["success", "failure", "cancelled", "timed_out", "skipped"]),
   sha: z.string(),
   branch: z.string(),
   stages: z.array(StageOutcomeSchema),

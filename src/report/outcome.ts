@@ -29,7 +29,7 @@ export type StageOutcome =
   | { stage: StageName; result: "cancelled"; durationMs: number }
   | { stage: StageName; result: "skipped"; reason: string };
 
-export type Conclusion = "success" | "failure" | "cancelled" | "timed_out";
+export type Conclusion = "success" | "failure" | "cancelled" | "timed_out" | "skipped";
 
 /** Everything the check run shows once a run is over. */
 export interface RunOutcome {

@@ -104,7 +104,15 @@ function outcomeTitle(outcome: RunOutcome, secrets: readonly string[]): string {
     }
     case "cancelled":
       return withDetail("Cancelled", redact(outcome.cancelReason ?? "", secrets));
+    case "skipped":
+      return withDetail("Skipped", redact(skipReason(outcome), secrets));
   }
+}
+
+/** Why a skipped run did nothing: its first skipped stage's reason. */
+function skipReason(outcome: RunOutcome): string {
+  const stage = outcome.stages.find((s) => s.result === "skipped");
+  return stage?.result === "skipped" ? stage.reason : "";
 }
 
 function outcomeHeadline(outcome: RunOutcome, secrets: readonly string[]): string {
@@ -135,6 +143,12 @@ function outcomeHeadline(outcome: RunOutcome, secrets: readonly string[]): strin
       const cancelled = `The run for ${at} was cancelled`;
       const reason = outcome.cancelReason ?? "";
       return reason.trim() === "" ? `${cancelled}.` : `${cancelled}: ${prose(reason)}`;
+    }
+    case "skipped": {
+      const reason = skipReason(outcome);
+      return reason === ""
+        ? `Nothing was done for ${at}.`
+        : `Nothing was done for ${at}: ${prose(reason)}`;
     }
   }
 }

@@ -1,3 +1,4 @@
+import { DEFAULT_APP } from "../../src/build/build-stage.ts";
 import type { BuildInput, BuildResult, BuildStage } from "../../src/build/build-stage.ts";
 import type { DeployStage } from "../../src/deploy/deploy-stage.ts";
 import type { BranchTarget } from "../../src/queue/intent.ts";
@@ -70,6 +71,7 @@ export function controlledBuild(
       return (
         options.result?.(input) ?? {
           ok: true,
+          app: DEFAULT_APP,
           image: `registry.test/${input.target.owner}/${input.target.repo}@sha256:${input.target.sha}${input.target.sha.slice(0, 24)}`,
         }
       );

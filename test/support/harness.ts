@@ -77,6 +77,8 @@ export async function startHarness(options: {
   role?: "web" | "worker" | "all";
   env?: Record<string, string>;
   overrides?: Overrides;
+  /** Start no instance yet (the test calls `start` once its other fakes are up). */
+  deferStart?: boolean;
 }): Promise<Harness> {
   const github = await startFakeGitHub();
   const prefix = uniquePrefix(options.name);
@@ -118,16 +120,20 @@ export async function startHarness(options: {
       },
     );
     running.push(instance);
+    if (url === undefined && instance.port !== undefined) url = `http://127.0.0.1:${instance.port}`;
     return instance;
   };
-  const main = await start(options.role ?? "all");
-  const url = `http://127.0.0.1:${main.port ?? 0}`;
+  let url: string | undefined;
+  if (options.deferStart !== true) await start(options.role ?? "all");
   return {
     github,
     prefix,
     secret,
     privateKey,
-    url,
+    get url() {
+      if (url === undefined) throw new Error("no web role started yet");
+      return url;
+    },
     logs: lines,
     env,
     config,
@@ -136,6 +142,7 @@ export async function startHarness(options: {
       const body = deliveryOptions.rawBody ?? JSON.stringify(payload);
       const deliveryId = deliveryOptions.deliveryId ?? randomUUID();
       const started = performance.now();
+      if (url === undefined) throw new Error("no web role started yet");
       const response = await fetch(`${url}/api/github/webhooks`, {
         method: "POST",
         headers: {

@@ -1,0 +1,192 @@
+import type { Client, Container, Directory } from "@dagger.io/dagger";
+import {
+  branchSelected,
+  formatProblems,
+  parseRepoConfig,
+  problemAnnotations,
+  type RepoConfig,
+} from "../config/repo-config.ts";
+import { applyRecipe } from "./apply-recipe.ts";
+import type { AppSettings, BuildResult, BuildStage } from "./build-stage.ts";
+import type { BuildPlan } from "./build-plan.ts";
+import { classifyDaggerError } from "./classify-dagger-error.ts";
+import type { DaggerSession } from "./dagger-client.ts";
+import { detectBuild } from "./detect.ts";
+import { imageAddress, registryHost } from "./image-address.ts";
+import { MANIFESTS, listFiles, readFiles } from "./read-source.ts";
+
+export interface Registry {
+  address: string;
+  credentials: { username: string; password: string } | undefined;
+}
+
+export interface DaggerBuildDeps {
+  session: DaggerSession;
+  registry: Registry | undefined;
+  /** A client for one build; requests stop when the signal fires. */
+  client: (session: DaggerSession, signal: AbortSignal) => Client;
+  /** The installation's token, fetched at run time (never stored). */
+  tokenFor: (installationId: number) => Promise<string>;
+  /** The HTTPS clone URL of a repository (github.com or GitHub Enterprise). */
+  cloneUrl: (owner: string, repo: string) => string;
+  /** The repository's web URL, for the image's source label. */
+  webUrl: (owner: string, repo: string) => string;
+}
+
+const CONFIG_FILE = ".slipway.yml";
+
+function join(context: string, path: string): string {
+  return context === "." ? path : `${context}/${path}`;
+}
+
+function appSettings(config: RepoConfig, plan: BuildPlan): AppSettings {
+  return {
+    port: plan.port,
+    healthcheckPath: config.healthcheck,
+    env: config.env ?? {},
+    resources: {
+      ...(config.resources?.cpu === undefined ? {} : { cpu: config.resources.cpu }),
+      ...(config.resources?.memory === undefined ? {} : { memory: config.resources.memory }),
+    },
+    egress: config.egress,
+  };
+}
+
+/**
+ * The build stage on a Dagger engine: clone exactly the pushed commit (the installation token
+ * goes to the engine only as a secret), read `.slipway.yml` at that commit, detect what to build,
+ * build it, and publish `<registry>/<owner>/<repo>:<sha>`, returning the reference pinned by
+ * digest. Each failure says which step failed and what to do.
+ */
+export function daggerBuildStage(deps: DaggerBuildDeps): BuildStage {
+  const engine = `127.0.0.1:${deps.session.port}`;
+  return {
+    async build({ runKey, target }, { signal, log }): Promise<BuildResult> {
+      const { registry } = deps;
+      if (registry === undefined) {
+        return {
+          ok: false,
+          reason: "No registry is configured",
+          log: "Set SLIPWAY_REGISTRY (e.g. ghcr.io/acme or localhost:5000), and SLIPWAY_REGISTRY_USERNAME and SLIPWAY_REGISTRY_PASSWORD if it needs a login.",
+        };
+      }
+      const { owner, repo, sha } = target;
+      const token = await deps.tokenFor(target.installationId);
+      const client = deps.client(deps.session, signal);
+
+      // 1. Source at the exact commit: never a branch, which may have moved since the push.
+      const tree: Directory = client
+        .git(deps.cloneUrl(owner, repo), {
+          httpAuthUsername: "x-access-token",
+          httpAuthToken: client.setSecret(`github-token-${runKey}`, token),
+        })
+        .commit(sha)
+        .tree({ discardGitDir: true });
+      let files: string[];
+      let configText: string | undefined;
+      try {
+        files = await listFiles(tree);
+        // Asked for by name: whether a glob matches dotfiles differs between engines.
+        configText = (await tree.exists(CONFIG_FILE))
+          ? await tree.file(CONFIG_FILE).contents()
+          : undefined;
+      } catch (error) {
+        return classifyDaggerError(error, {
+          engine,
+          failed: `Could not clone ${owner}/${repo} at ${sha.slice(0, 7)}`,
+          help: "Check that the GitHub App is installed on this repository with Contents: read, and that the commit still exists.",
+        });
+      }
+
+      // 2. Repository configuration: an invalid file stops here, before anything is built.
+      const parsed = parseRepoConfig(configText);
+      if (!parsed.ok) {
+        return {
+          ok: false,
+          reason: `Invalid ${CONFIG_FILE}: ${parsed.problems.map((p) => p.path).join(", ")}`,
+          log: formatProblems(parsed.problems),
+          annotations: problemAnnotations(parsed.problems),
+        };
+      }
+      const config = parsed.config;
+      if (!branchSelected(config, target.branch)) {
+        return { ok: "skip", reason: `${CONFIG_FILE} \`branches\` does not include this branch` };
+      }
+
+      // 3. What to build (pure), from the file list and a few manifests.
+      const context = config.build.context;
+      const fileSet = new Set(files);
+      let manifests: Map<string, string>;
+      try {
+        manifests = await readFiles(
+          tree,
+          fileSet,
+          MANIFESTS.map((name) => join(context, name)),
+        );
+      } catch (error) {
+        return classifyDaggerError(error, {
+          engine,
+          failed: "Could not read the repository's manifests",
+          help: "",
+        });
+      }
+      const detection = detectBuild({ files, read: (path) => manifests.get(path), config });
+      if (!detection.ok) return { ok: false, reason: detection.reason, log: detection.help };
+      const { plan } = detection;
+      log.info({ plan: plan.kind, context: plan.context }, "build plan");
+
+      // 4. Build. Caches are per repository (by id: a rename keeps them, two repos never share).
+      const source = plan.context === "." ? tree : tree.directory(plan.context);
+      const built: Container =
+        plan.kind === "dockerfile"
+          ? source.dockerBuild({ dockerfile: plan.dockerfile })
+          : applyRecipe({
+              client,
+              source,
+              plan,
+              cacheKey: (key) => `slipway-${target.repoId}-${key}`,
+            });
+      const labelled = [
+        ["org.opencontainers.image.source", deps.webUrl(owner, repo)],
+        ["org.opencontainers.image.revision", sha],
+      ].reduce(
+        (c, [name = "", value = ""]) => c.withLabel(name, value).withAnnotation(name, value),
+        built,
+      );
+      try {
+        await labelled.sync();
+      } catch (error) {
+        return classifyDaggerError(error, {
+          engine,
+          failed:
+            plan.kind === "dockerfile"
+              ? `Docker build of ${join(plan.context, plan.dockerfile)} failed`
+              : `The ${plan.preset} build failed`,
+          help: "The engine refused to build the image; the message above says why.",
+        });
+      }
+
+      // 5. Publish, with registry credentials passed as a secret.
+      const address = imageAddress(registry.address, owner, repo, target.repoId, sha);
+      const credentials = registry.credentials;
+      const publishable = credentials
+        ? labelled.withRegistryAuth(
+            registryHost(registry.address),
+            credentials.username,
+            client.setSecret("slipway-registry-password", credentials.password),
+          )
+        : labelled;
+      let image: string;
+      try {
+        image = await publishable.publish(address);
+      } catch (error) {
+        return classifyDaggerError(error, {
+          engine,
+          failed: `The registry refused the image ${address}`,
+          help: "Check SLIPWAY_REGISTRY_USERNAME and SLIPWAY_REGISTRY_PASSWORD, and that the account may push there.",
+        });
+      }
+      return { ok: true, image, app: appSettings(config, plan), log: detection.notes.join("\n") };
+    },
+  };
+}
