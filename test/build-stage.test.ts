@@ -210,3 +210,49 @@ describe("the build stage on a Dagger engine (fake engine, real SDK)", () => {
     for (const token of h.github.tokensIssued) expect(everything).not.toContain(token);
   });
 });
+
+describe("a slow engine", () => {
+  let h: Harness;
+  let engine: FakeDagger;
+  const deploy = recordingDeploy();
+
+  beforeAll(async () => {
+    h = await startHarness({
+      name: "build-slow",
+      overrides: { deployStage: deploy },
+      env: { SLIPWAY_REGISTRY: "localhost:5000", SLIPWAY_BUILD_TIMEOUT: "1s" },
+      deferStart: true,
+    });
+    const files = FIXTURES["docker-app"] ?? {};
+    engine = await startFakeDagger({
+      token: TOKEN,
+      delayMs: 400, // every answer: a build needs several, so it outlives its 1 s timeout
+      repos: [
+        {
+          url: `http://${h.github.host}/Codertocat/slow.git`,
+          commits: { [SHA]: files, ["c".repeat(40)]: files },
+        },
+      ],
+    });
+    await h.start(
+      "all",
+      {},
+      { DAGGER_SESSION_PORT: String(engine.port), DAGGER_SESSION_TOKEN: TOKEN },
+    );
+  });
+  afterAll(async () => {
+    await h.close();
+    await engine.close();
+  });
+
+  it("concludes timed_out after SLIPWAY_BUILD_TIMEOUT and publishes nothing", async () => {
+    await h.deliver("push", pushPayload({ sha: SHA, repo: "slow", branch: "slow", repoId: 900 }));
+    const run = await h.github.waitFor(
+      () => h.github.checkRuns.find((r) => r.head_sha === SHA && r.status === "completed"),
+      15_000,
+    );
+    expect(run.conclusion).toBe("timed_out");
+    expect(run.output?.title).toMatch(/Build timed out after 1(\.0)? s/);
+    expect(engine.published).toEqual([]);
+  });
+});
