@@ -16,7 +16,10 @@ import { unavailableDeployStage } from "./deploy/unavailable-deploy-stage.ts";
 import { checkRunsClient } from "./github/check-runs.ts";
 import { createReporter } from "./github/reporter.ts";
 import { webhookApp } from "./github/webhook-app.ts";
+import { adminHandler } from "./http/admin.ts";
 import { healthHandler } from "./http/health.ts";
+import { createMetrics, type Metrics } from "./http/metrics.ts";
+import { octokitMetrics } from "./github/octokit-metrics.ts";
 import { createLogger } from "./logger.ts";
 import { createCancellation } from "./queue/cancellation.ts";
 import { createEventProcessor } from "./queue/event-processor.ts";
@@ -49,7 +52,13 @@ export interface Overrides {
 export interface Running {
   /** The HTTP port of the web role, if it runs. */
   port: number | undefined;
-  close(options?: { force?: boolean }): Promise<void>;
+  metrics: Metrics;
+  /**
+   * Stops: the web role finishes the deliveries in flight and takes no more; the worker takes no
+   * more jobs and lets running ones finish for up to `graceMs`, then hands them back to the
+   * queue for another worker. `force` skips the wait (tests).
+   */
+  close(options?: { force?: boolean; graceMs?: number }): Promise<void>;
 }
 
 const GITHUB_TIMEOUT_MS = 60_000;
@@ -72,7 +81,8 @@ function redisConnection(config: Config, name: string, forWorker: boolean): Redi
  * and processor is built and wired here.
  */
 export async function startSlipway(config: Config, overrides: Overrides = {}): Promise<Running> {
-  const log = overrides.log ?? createLogger(config.logLevel);
+  const log = overrides.log ?? createLogger(config.logLevel, config.logFormat);
+  const metrics = createMetrics();
   const now = overrides.now ?? Date.now;
   const { appId, privateKey: keySource } = config.github;
   if (appId === undefined || keySource === undefined) {
@@ -92,7 +102,7 @@ export async function startSlipway(config: Config, overrides: Overrides = {}): P
   const secrets = () => secretValues;
 
   const connections: Redis[] = [];
-  const closers: Array<(force: boolean) => Promise<unknown>> = [];
+  const closers: Array<(options: { force: boolean; graceMs: number }) => Promise<unknown>> = [];
   const connect = (name: string, forWorker = false) => {
     const connection = redisConnection(config, name, forWorker);
     connection.on("error", (error: Error) => {
@@ -101,9 +111,9 @@ export async function startSlipway(config: Config, overrides: Overrides = {}): P
     connections.push(connection);
     return connection;
   };
-  async function close(force: boolean) {
+  async function close(options: { force: boolean; graceMs: number }) {
     for (const closer of closers) {
-      await closer(force).catch((error: unknown) => {
+      await closer(options).catch((error: unknown) => {
         log.warn({ err: error }, "error while stopping");
       });
     }
@@ -123,11 +133,13 @@ export async function startSlipway(config: Config, overrides: Overrides = {}): P
     baseUrl: config.github.baseUrl,
     log,
     // A function, so it applies after Probot's own defaults (which set `throttle`).
-    Octokit: ProbotOctokit.defaults((options: Record<string, unknown>) => ({
-      ...options,
-      retry: { retryAfterBaseValue: overrides.githubRetryBaseMs ?? 1000 },
-      ...(overrides.githubThrottle === false ? { throttle: { enabled: false } } : {}),
-    })),
+    Octokit: ProbotOctokit.plugin(octokitMetrics(metrics, log)).defaults(
+      (options: Record<string, unknown>) => ({
+        ...options,
+        retry: { retryAfterBaseValue: overrides.githubRetryBaseMs ?? 1000 },
+        ...(overrides.githubThrottle === false ? { throttle: { enabled: false } } : {}),
+      }),
+    ),
   });
 
   try {
@@ -193,6 +205,7 @@ export async function startSlipway(config: Config, overrides: Overrides = {}): P
         log,
         now,
         secrets,
+        metrics,
         sweep: {
           graceMs: overrides.sweep?.graceMs ?? 30_000,
           giveUpMs: overrides.sweep?.giveUpMs ?? 24 * 3600 * 1000,
@@ -214,8 +227,23 @@ export async function startSlipway(config: Config, overrides: Overrides = {}): P
           timeouts: config.timeouts,
         }),
         log,
+        jobs: metrics.jobs,
       });
-      closers.unshift((force) => workers.close(force));
+      closers.unshift(async ({ force, graceMs }) => {
+        const closing = workers.close(force);
+        const finished = await Promise.race([
+          closing.then(() => true),
+          new Promise<false>((resolve) =>
+            setTimeout(() => {
+              resolve(false);
+            }, graceMs).unref(),
+          ),
+        ]);
+        if (finished) return;
+        log.warn({ graceMs }, "jobs still running after the grace period; handing them back");
+        cancellation.abortAll({ type: "shutdown" });
+        await closing;
+      });
       await events.upsertJobScheduler(
         "sweep",
         { every: overrides.sweep?.everyMs ?? 60_000 },
@@ -228,6 +256,7 @@ export async function startSlipway(config: Config, overrides: Overrides = {}): P
     if (config.role !== "worker") {
       const redis = withScripts(connect("web-commands"));
       const intake = createIntake({ redis, events, keys, retry });
+      const deliveryMetrics = metrics.deliveries;
       const server = new Server({
         host: config.http.host ?? "0.0.0.0",
         port: config.http.port,
@@ -244,9 +273,32 @@ export async function startSlipway(config: Config, overrides: Overrides = {}): P
             ready: async () => {
               await redis.ping();
             },
+            metrics: {
+              registry: metrics.registry,
+              refresh: async () => {
+                for (const queue of [events, builds]) {
+                  const counts = await queue.getJobCounts(
+                    "waiting",
+                    "prioritized",
+                    "active",
+                    "delayed",
+                    "failed",
+                  );
+                  for (const [state, count] of Object.entries(counts)) {
+                    metrics.queueDepth.set({ queue: queue.name, state }, count);
+                  }
+                }
+              },
+            },
           }),
         );
-        await webhookApp({ intake, log })(app, { addHandler, cwd: process.cwd() });
+        if (config.adminToken !== undefined) {
+          addHandler(adminHandler({ token: config.adminToken, queues: [events, builds] }));
+        }
+        await webhookApp({ intake, log, deliveries: deliveryMetrics })(app, {
+          addHandler,
+          cwd: process.cwd(),
+        });
       });
       // Stop taking deliveries before anything else closes.
       closers.unshift(() => server.stop());
@@ -256,10 +308,15 @@ export async function startSlipway(config: Config, overrides: Overrides = {}): P
 
     return {
       port,
-      close: (options = {}) => close(options.force ?? false),
+      metrics,
+      close: (options = {}) =>
+        close({
+          force: options.force ?? false,
+          graceMs: options.graceMs ?? config.shutdownGraceMs,
+        }),
     };
   } catch (error) {
-    await close(true);
+    await close({ force: true, graceMs: 0 });
     throw error;
   }
 }
@@ -274,15 +331,31 @@ export async function main(env: Record<string, string | undefined>): Promise<voi
     await run(() => undefined, { env: { ...env, HOST: config.http.host ?? "0.0.0.0" } });
     return;
   }
-  const running = await startSlipway(config);
+  const log = createLogger(config.logLevel, config.logFormat);
+  const running = await startSlipway(config, { log });
+  stopOnSignals(running, log, config.shutdownGraceMs);
+}
+
+/**
+ * SIGTERM or SIGINT stops gracefully (see {@link Running.close}) and exits 0; a second signal
+ * exits at once: running jobs' locks then expire and other workers take them over.
+ */
+export function stopOnSignals(running: Running, log: Logger, graceMs: number): void {
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) process.exit(1);
     stopping = true;
-    createLogger(config.logLevel).info({ signal }, "stopping");
-    running.close().then(
-      () => process.exit(0),
-      () => process.exit(1),
+    const started = Date.now();
+    log.info({ signal, graceMs }, "stopping");
+    running.close({ graceMs }).then(
+      () => {
+        log.info({ ms: Date.now() - started }, "stopped");
+        process.exit(0);
+      },
+      (error: unknown) => {
+        log.error({ err: error }, "stopping failed");
+        process.exit(1);
+      },
     );
   };
   process.on("SIGTERM", () => {

@@ -46,6 +46,11 @@ export const EnvSchema = z.object({
   GHE_HOST: optionalText,
   GHE_PROTOCOL: z.enum(["https", "http"]).default("https"),
   LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"),
+  LOG_FORMAT: z.enum(["json", "pretty"]).default("json"),
+  SLIPWAY_SHUTDOWN_GRACE: duration("25s"),
+  SLIPWAY_ADMIN_TOKEN: optionalText.pipe(
+    z.string().min(16, "must be at least 16 characters (use a random token)").optional(),
+  ),
   REDIS_URL: z
     .string()
     .default("redis://127.0.0.1:6379")
@@ -109,6 +114,7 @@ const SECRET_VARIABLES = new Set([
   "WEBHOOK_SECRET",
   "DAGGER_SESSION_TOKEN",
   "SLIPWAY_REGISTRY_PASSWORD",
+  "SLIPWAY_ADMIN_TOKEN",
 ]);
 
 export type Env = z.output<typeof EnvSchema>;
@@ -130,6 +136,11 @@ export interface Config {
   };
   http: { port: number; host: string | undefined };
   logLevel: Env["LOG_LEVEL"];
+  logFormat: Env["LOG_FORMAT"];
+  /** How long running jobs may finish after SIGTERM before they are handed back. */
+  shutdownGraceMs: number;
+  /** Enables the queue dashboard at /admin/queues for holders of this token. */
+  adminToken: string | undefined;
   redis: { url: string; prefix: string };
   queue: {
     buildConcurrency: number;
@@ -222,6 +233,9 @@ function toConfig(e: Env): Config {
     },
     http: { port: e.PORT, host: e.HOST },
     logLevel: e.LOG_LEVEL,
+    logFormat: e.LOG_FORMAT,
+    shutdownGraceMs: e.SLIPWAY_SHUTDOWN_GRACE,
+    adminToken: e.SLIPWAY_ADMIN_TOKEN,
     redis: { url: e.REDIS_URL, prefix: e.SLIPWAY_REDIS_PREFIX },
     queue: {
       buildConcurrency: e.SLIPWAY_BUILD_CONCURRENCY,

@@ -54,6 +54,16 @@ export function createReporter(deps: ReporterDeps) {
       });
     },
 
+    /** Shows a run as queued again: its worker stopped and another one will resume it. */
+    async requeued(target: RunTarget, checkRunId: number): Promise<void> {
+      const client = await clientFor(target.installationId);
+      const progress = renderProgress({ sha: target.sha, branch: target.branch, stages: [] });
+      await client.update(where(target), checkRunId, {
+        state: { status: "queued" },
+        output: { title: "Requeued: its worker stopped", summary: progress.summary },
+      });
+    },
+
     /** Concludes the check run, creating it when the run ended before it had one. */
     async concluded(
       target: RunTarget,

@@ -1,5 +1,6 @@
 import type { ApplicationFunction } from "probot";
 import type { Logger } from "pino";
+import type { Counter } from "prom-client";
 import type { Intake } from "../queue/intake.ts";
 import { routeEvent } from "./route-event.ts";
 
@@ -10,14 +11,22 @@ const DELIVERY_ID = /^[A-Za-z0-9-]{1,100}$/;
  * It makes no GitHub API call, so GitHub gets its answer in milliseconds. An intake error
  * (Redis down) propagates, so GitHub records the delivery as failed and it can be redelivered.
  */
-export function webhookApp(deps: { intake: Intake; log: Logger }): ApplicationFunction {
+export function webhookApp(deps: {
+  intake: Intake;
+  log: Logger;
+  deliveries: Counter<"event" | "outcome">;
+}): ApplicationFunction {
   return (app) => {
     app.onAny(async (context) => {
       // GitHub's delivery ids are GUIDs; anything else cannot be deduplicated safely.
       const intent = DELIVERY_ID.test(context.id)
         ? routeEvent(context.name, context.payload)
         : ({ kind: "ignore", reason: "malformed X-GitHub-Delivery" } as const);
-      const result = await deps.intake.submit(context.id, intent);
+      const result = await deps.intake.submit(context.id, intent).catch((error: unknown) => {
+        deps.deliveries.inc({ event: context.name, outcome: "error" });
+        throw error;
+      });
+      deps.deliveries.inc({ event: context.name, outcome: result });
       deps.log.info(
         {
           deliveryId: context.id,

@@ -1,8 +1,11 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Registry } from "prom-client";
 
 export interface HealthChecks {
-  /** Resolves when the process can do its work (Redis answers); rejects with the reason. */
+  /** Resolves when the process can do its work; rejects with the reason. */
   ready: () => Promise<void>;
+  /** Prometheus metrics, refreshed (queue depths) just before they are read. */
+  metrics: { registry: Registry; refresh: () => Promise<void> };
 }
 
 function send(res: ServerResponse, status: number, body: object) {
@@ -10,8 +13,8 @@ function send(res: ServerResponse, status: number, body: object) {
 }
 
 /**
- * `GET /healthz`: the process is up. `GET /readyz`: it can do its work. A Probot server handler:
- * returns true when it answered.
+ * `GET /healthz`: the process is up. `GET /readyz`: it can do its work. `GET /metrics`:
+ * Prometheus text. A Probot server handler: returns true when it answered.
  */
 export function healthHandler(checks: HealthChecks) {
   return async (req: IncomingMessage, res: ServerResponse): Promise<boolean> => {
@@ -31,6 +34,12 @@ export function healthHandler(checks: HealthChecks) {
           reason: error instanceof Error ? error.message : String(error),
         });
       }
+      return true;
+    }
+    if (path === "/metrics") {
+      await checks.metrics.refresh().catch(() => undefined); // stale depths beat no metrics
+      const { registry } = checks.metrics;
+      res.writeHead(200, { "content-type": registry.contentType }).end(await registry.metrics());
       return true;
     }
     return false;

@@ -15,6 +15,8 @@ export interface Cancellation {
   watch(run: WatchedRun): { signal: AbortSignal; release: () => void };
   /** Whether the run has been superseded already (read from Redis now). */
   check(run: WatchedRun): Promise<CancelReason | undefined>;
+  /** Aborts every run this process is watching (the process is stopping). */
+  abortAll(reason: CancelReason): void;
   /** Asks every worker process to cancel a run. */
   publish(message: CancelMessage): Promise<void>;
   close(): Promise<void>;
@@ -93,6 +95,9 @@ export async function createCancellation(deps: {
       };
     },
     check,
+    abortAll(reason) {
+      for (const runKey of watched.keys()) abort(runKey, reason);
+    },
     async publish(message) {
       await redis.publish(keys.cancelChannel, JSON.stringify(message));
     },

@@ -16,6 +16,8 @@ export const CancelMessage = z.object({
     z.object({ type: z.literal("superseded"), by: LatestRun }),
     z.object({ type: z.literal("tenant-removed"), installationId: z.number() }),
     z.object({ type: z.literal("tenant-suspended"), installationId: z.number() }),
+    /** This worker process is stopping: the run goes back to the queue for another worker. */
+    z.object({ type: z.literal("shutdown") }),
   ]),
 });
 export type CancelMessage = z.infer<typeof CancelMessage>;
@@ -37,6 +39,7 @@ export function supersededBy(
 export function describeCancel(reason: CancelReason): string {
   if (reason.type === "tenant-removed") return "the app was removed from this repository";
   if (reason.type === "tenant-suspended") return "the app was suspended for this account";
+  if (reason.type === "shutdown") return "the worker stopped; another worker resumes the run";
   if (reason.by.kind === "teardown") return "the branch was deleted";
   return `superseded by ${reason.by.sha.slice(0, 7)}`;
 }

@@ -1,4 +1,4 @@
-import { UnrecoverableError, type Job } from "bullmq";
+import { UnrecoverableError, WaitingError, type Job } from "bullmq";
 import type { Logger } from "pino";
 import { isPermanentGitHubError } from "../github/github-error.ts";
 import type { RunOutcome } from "../report/outcome.ts";
@@ -23,7 +23,8 @@ export interface PipelineSettings {
 export function createPipelineProcessor(deps: QueueDeps, settings: PipelineSettings) {
   const { reporter, runs, cancellation, fair, now } = deps;
 
-  async function run(data: PipelineJob, log: Logger): Promise<RunOutcome> {
+  /** The run's outcome, or "handed back" when this worker is stopping and the run must resume elsewhere. */
+  async function run(data: PipelineJob, log: Logger): Promise<RunOutcome | "handed back"> {
     const watched = {
       runKey: data.runKey,
       repoId: data.target.repoId,
@@ -54,13 +55,35 @@ export function createPipelineProcessor(deps: QueueDeps, settings: PipelineSetti
       });
       if (outcome.conclusion !== "cancelled") return outcome;
       const reason = CancelMessage.shape.reason.safeParse(watch.signal.reason);
+      if (reason.success && reason.data.type === "shutdown") return "handed back";
       return reason.success ? { ...outcome, cancelReason: describeCancel(reason.data) } : outcome;
     } finally {
       watch.release();
     }
   }
 
-  return async function processPipeline(job: Job): Promise<string> {
+  /**
+   * Puts a run this stopping worker was building back in the queue, so another worker resumes
+   * it from the start (same commit), and says so on the check run.
+   */
+  async function handBack(
+    job: Job,
+    token: string | undefined,
+    data: PipelineJob,
+    log: Logger,
+  ): Promise<never> {
+    await reporter.requeued(data.target, data.checkRunId).catch((error: unknown) => {
+      log.warn(
+        { error: safeError(error, deps.secrets()).message },
+        "could not mark the check run requeued",
+      );
+    });
+    await job.moveToWait(token);
+    log.info({ runKey: data.runKey }, "worker stopping: run handed back to the queue");
+    throw new WaitingError();
+  }
+
+  return async function processPipeline(job: Job, token?: string): Promise<string> {
     const data = parseJob(PipelineJob, job);
     const { runKey, target, checkRunId } = data;
     const log = deps.log.child({
@@ -73,11 +96,24 @@ export function createPipelineProcessor(deps: QueueDeps, settings: PipelineSetti
     const state = await runs.get(runKey);
     if (state.reported) return "already reported";
     try {
-      const outcome =
-        state.outcome ?? (await runs.saveOutcome(runKey, target, await run(data, log)));
+      let outcome = state.outcome;
+      if (outcome === undefined) {
+        const result = await run(data, log);
+        if (result === "handed back") return await handBack(job, token, data, log);
+        outcome = await runs.saveOutcome(runKey, target, result);
+        for (const stage of result.stages) {
+          if (stage.result !== "skipped") {
+            deps.metrics.stageDuration.observe(
+              { stage: stage.stage, result: stage.result },
+              stage.durationMs / 1000,
+            );
+          }
+        }
+      }
       await reportOutcome(deps, { runKey, target, checkRunId }, outcome, log);
       return outcome.conclusion;
     } catch (error) {
+      if (error instanceof WaitingError) throw error;
       const permanent = error instanceof UnrecoverableError || isPermanentGitHubError(error);
       const last = permanent || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
       const safe = safeError(error, deps.secrets(), permanent);

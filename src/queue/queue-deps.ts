@@ -3,6 +3,7 @@ import type { Logger } from "pino";
 import type { z } from "zod";
 import type { DeployStage } from "../deploy/deploy-stage.ts";
 import type { Reporter } from "../github/reporter.ts";
+import type { Metrics } from "../http/metrics.ts";
 import type { Cancellation } from "./cancellation.ts";
 import type { FairScheduler } from "./fair.ts";
 import type { RetryPolicy } from "./job-options.ts";
@@ -23,6 +24,7 @@ export interface QueueDeps {
   now: () => number;
   /** Values never to be written anywhere (tokens, passwords, keys). */
   secrets: () => readonly string[];
+  metrics: Metrics;
   sweep: {
     /** Open runs younger than this are left alone (their jobs are still being set up). */
     graceMs: number;

@@ -1,5 +1,6 @@
 import { Worker, type ConnectionOptions, type Processor } from "bullmq";
 import type { Logger } from "pino";
+import type { Counter } from "prom-client";
 import { BUILDS_QUEUE, EVENTS_QUEUE } from "./keys.ts";
 
 export interface WorkerSettings {
@@ -22,6 +23,7 @@ export function startWorkers(options: {
   processEvent: Processor;
   processPipeline: Processor;
   log: Logger;
+  jobs: Counter<"queue" | "job" | "outcome">;
 }) {
   const { settings, connection, log } = options;
   const common = {
@@ -43,6 +45,16 @@ export function startWorkers(options: {
   for (const worker of [events, builds]) {
     worker.on("error", (error) => {
       log.error({ err: error, queue: worker.name }, "queue worker error");
+    });
+    worker.on("completed", (job, result) => {
+      options.jobs.inc({
+        queue: worker.name,
+        job: job.name,
+        outcome: typeof result === "string" ? result : "done",
+      });
+    });
+    worker.on("failed", (job) => {
+      options.jobs.inc({ queue: worker.name, job: job?.name ?? "unknown", outcome: "error" });
     });
     worker.on("stalled", (jobId) => {
       log.warn({ jobId, queue: worker.name }, "job stalled (its worker died?); retrying it");

@@ -4,7 +4,7 @@
  * FAKE_BUILD_MS per build. Prints `started <sha>` and `finished <sha>` lines on stdout.
  */
 import { parseEnv } from "../../src/config/env.ts";
-import { startSlipway } from "../../src/main.ts";
+import { startSlipway, stopOnSignals } from "../../src/main.ts";
 import { controlledBuild } from "./fake-stages.ts";
 import { captureLogger } from "./logs.ts";
 
@@ -18,11 +18,13 @@ build.build = async (input, context) => {
 };
 
 const { log } = captureLogger("silent");
-await startSlipway(parseEnv({ ...process.env, SLIPWAY_ROLE: "worker" }), {
+const config = parseEnv({ ...process.env, SLIPWAY_ROLE: "worker" });
+const running = await startSlipway(config, {
   buildStage: build,
   log,
   githubThrottle: false,
   githubRetryBaseMs: 10,
   sweep: { everyMs: 500, graceMs: 300 },
 });
+stopOnSignals(running, log, config.shutdownGraceMs);
 process.stdout.write("ready\n");
