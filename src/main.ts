@@ -1,4 +1,6 @@
 import { realpathSync } from "node:fs";
+import { createServer } from "node:http";
+import { KubeConfig } from "@kubernetes/client-node";
 import { fileURLToPath } from "node:url";
 import { Queue, type ConnectionOptions } from "bullmq";
 import { Redis } from "ioredis";
@@ -12,7 +14,11 @@ import { noEngineBuildStage } from "./build/no-engine-build-stage.ts";
 import { ConfigError, parseEnv, type Config } from "./config/env.ts";
 import { loadPrivateKey } from "./config/private-key.ts";
 import type { DeployStage } from "./deploy/deploy-stage.ts";
-import { unavailableDeployStage } from "./deploy/unavailable-deploy-stage.ts";
+import {
+  createKubernetesDeployStage,
+  DEFAULT_TENANT_LIMITS,
+  type KubernetesDeployStage,
+} from "./deploy/kubernetes-deploy-stage.ts";
 import { checkRunsClient } from "./github/check-runs.ts";
 import { createReporter } from "./github/reporter.ts";
 import { webhookApp } from "./github/webhook-app.ts";
@@ -45,6 +51,10 @@ export interface Overrides {
    * integrations; tests that push many commits switch it off to stay fast.
    */
   githubThrottle?: boolean;
+  /** The cluster to deploy to (default: KUBECONFIG, ~/.kube/config or in-cluster). */
+  kubeConfig?: KubeConfig;
+  /** How often the rollout wait reads the Deployment (default 1 s). */
+  rolloutPollMs?: number;
   /** The sweeper's pace (every minute; open runs younger than 30 s are left alone). */
   sweep?: { everyMs?: number; graceMs?: number; giveUpMs?: number };
 }
@@ -62,6 +72,28 @@ export interface Running {
 }
 
 const GITHUB_TIMEOUT_MS = 60_000;
+
+function defaultKubeConfig(): KubeConfig {
+  const kubeConfig = new KubeConfig();
+  // KUBECONFIG, ~/.kube/config, or the in-cluster service account: the client's own discovery.
+  kubeConfig.loadFromDefault();
+  return kubeConfig;
+}
+
+/** A readiness check that costs API calls, run at most once per `ttlMs`. */
+function cachedReadiness(
+  check: () => Promise<{ ok: true } | { ok: false; problems: string[] }>,
+  ttlMs: number,
+): () => Promise<void> {
+  let last: { at: number; problems: string[] } | undefined;
+  return async () => {
+    if (last === undefined || Date.now() - last.at > ttlMs) {
+      const result = await check();
+      last = { at: Date.now(), problems: result.ok ? [] : result.problems };
+    }
+    if (last.problems.length > 0) throw new Error(last.problems.join("; "));
+  };
+}
 
 /** What Octokit's installation auth resolves to (only the token is used, never stored). */
 const InstallationToken = z.object({ token: z.string().min(1) });
@@ -142,6 +174,8 @@ export async function startSlipway(config: Config, overrides: Overrides = {}): P
     ),
   });
 
+  /** Checks /readyz runs besides Redis (the worker adds the cluster's). */
+  const readiness: Array<() => Promise<void>> = [];
   try {
     // Queues for adding jobs; the web role's connection fails fast (see redisConnection).
     const queueConnection = connect("queues", config.role === "worker");
@@ -172,9 +206,28 @@ export async function startSlipway(config: Config, overrides: Overrides = {}): P
         log,
       });
       closers.unshift(() => cancellation.close());
-      const deploy = config.deploy
-        ? (overrides.deployStage ?? unavailableDeployStage())
-        : undefined;
+      let kubernetes: KubernetesDeployStage | undefined;
+      if (config.deploy && overrides.deployStage === undefined) {
+        const cluster = createKubernetesDeployStage({
+          kubeConfig: overrides.kubeConfig ?? defaultKubeConfig(),
+          settings: { ...config.kubernetes, tenant: DEFAULT_TENANT_LIMITS },
+          ...(overrides.rolloutPollMs === undefined ? {} : { pollMs: overrides.rolloutPollMs }),
+        });
+        kubernetes = cluster;
+        readiness.push(cachedReadiness(() => cluster.checkReadiness(), 60_000));
+        // Say at start-up what is missing, rather than on the first push.
+        cluster.checkReadiness().then(
+          (result) => {
+            if (!result.ok) {
+              for (const problem of result.problems) log.error({ problem }, "deploys will fail");
+            }
+          },
+          (error: unknown) => {
+            log.error({ err: error }, "cannot reach the Kubernetes API");
+          },
+        );
+      }
+      const deploy = config.deploy ? (overrides.deployStage ?? kubernetes) : undefined;
       const build =
         overrides.buildStage ??
         (config.dagger === undefined
@@ -252,7 +305,57 @@ export async function startSlipway(config: Config, overrides: Overrides = {}): P
       log.info({ buildSlots: config.queue.buildConcurrency }, "worker started");
     }
 
+    const health = healthHandler({
+      ready: async () => {
+        await queueConnection.ping();
+        for (const check of readiness) await check();
+      },
+      metrics: {
+        registry: metrics.registry,
+        refresh: async () => {
+          for (const queue of [events, builds]) {
+            const counts = await queue.getJobCounts(
+              "waiting",
+              "prioritized",
+              "active",
+              "delayed",
+              "failed",
+            );
+            for (const [state, count] of Object.entries(counts)) {
+              metrics.queueDepth.set({ queue: queue.name, state }, count);
+            }
+          }
+        },
+      },
+    });
+
     let port: number | undefined;
+    if (config.role === "worker") {
+      // A worker has no webhooks, but the cluster still probes it and Prometheus scrapes it.
+      const server = createServer((req, res) => {
+        health(req, res).then(
+          (answered) => {
+            if (!answered) res.writeHead(404).end();
+          },
+          () => {
+            res.writeHead(500).end();
+          },
+        );
+      });
+      await new Promise<void>((resolve) => {
+        server.listen(config.http.port, config.http.host ?? "0.0.0.0", resolve);
+      });
+      const address = server.address();
+      port = typeof address === "object" && address !== null ? address.port : undefined;
+      closers.unshift(
+        () =>
+          new Promise((resolve) => {
+            server.close(() => {
+              resolve(undefined);
+            });
+          }),
+      );
+    }
     if (config.role !== "worker") {
       const redis = withScripts(connect("web-commands"));
       const intake = createIntake({ redis, events, keys, retry });
@@ -268,30 +371,7 @@ export async function startSlipway(config: Config, overrides: Overrides = {}): P
         Probot: SlipwayProbot,
       });
       await server.load(async (app, { addHandler }) => {
-        addHandler(
-          healthHandler({
-            ready: async () => {
-              await redis.ping();
-            },
-            metrics: {
-              registry: metrics.registry,
-              refresh: async () => {
-                for (const queue of [events, builds]) {
-                  const counts = await queue.getJobCounts(
-                    "waiting",
-                    "prioritized",
-                    "active",
-                    "delayed",
-                    "failed",
-                  );
-                  for (const [state, count] of Object.entries(counts)) {
-                    metrics.queueDepth.set({ queue: queue.name, state }, count);
-                  }
-                }
-              },
-            },
-          }),
-        );
+        addHandler(health);
         if (config.adminToken !== undefined) {
           addHandler(adminHandler({ token: config.adminToken, queues: [events, builds] }));
         }

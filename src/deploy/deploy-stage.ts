@@ -1,3 +1,4 @@
+import type { AppSettings } from "../build/build-stage.ts";
 import type { BranchTarget, RunTarget, TenantRepository } from "../queue/intent.ts";
 import type { StageContext } from "../queue/stage-context.ts";
 
@@ -5,6 +6,7 @@ export interface DeployInput {
   runKey: string;
   target: RunTarget;
   image: string;
+  app: AppSettings;
 }
 
 export type DeployResult =
