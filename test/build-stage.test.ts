@@ -55,6 +55,12 @@ describe("the build stage on a Dagger engine (fake engine, real SDK)", () => {
       url: `http://${h.github.host}/Codertocat/${name}.git`,
       commits: { [SHA]: files },
     }));
+    // A private repository: only a token the (fake) GitHub issued may clone it.
+    repos.push({
+      url: `http://${h.github.host}/Codertocat/private-app.git`,
+      commits: { [SHA]: FIXTURES["docker-app"] ?? {} },
+      requireToken: (token) => h.github.tokensIssued.includes(token),
+    });
     engine = await startFakeDagger({
       token: TOKEN,
       repos,
@@ -197,6 +203,12 @@ describe("the build stage on a Dagger engine (fake engine, real SDK)", () => {
     expect(run.output?.title).toContain("branches");
   });
 
+  it("clones a private repository with the installation's token", async () => {
+    const run = await push("private-app");
+    expect(run.conclusion).toBe("success");
+    expect(engine.published.some((p) => p.address.includes("/private-app:"))).toBe(true);
+  });
+
   it("says the clone was denied for a repository the engine cannot fetch", async () => {
     const run = await push("not-a-fixture");
     expect(run.conclusion).toBe("failure");
@@ -208,6 +220,99 @@ describe("the build stage on a Dagger engine (fake engine, real SDK)", () => {
     expect(everything).not.toContain(REGISTRY.password);
     expect(everything).not.toContain(TOKEN);
     for (const token of h.github.tokensIssued) expect(everything).not.toContain(token);
+  });
+});
+
+describe("a registry that refuses the push", () => {
+  let h: Harness;
+  let engine: FakeDagger;
+  beforeAll(async () => {
+    h = await startHarness({
+      name: "build-registry",
+      env: {
+        SLIPWAY_DEPLOY: "off",
+        SLIPWAY_REGISTRY: "localhost:5000",
+        SLIPWAY_REGISTRY_USERNAME: "slipway-bot",
+        SLIPWAY_REGISTRY_PASSWORD: "a-wrong-password-9876",
+      },
+      deferStart: true,
+    });
+    engine = await startFakeDagger({
+      token: TOKEN,
+      registry: REGISTRY,
+      repos: [
+        {
+          url: `http://${h.github.host}/Codertocat/app.git`,
+          commits: { [SHA]: FIXTURES["docker-app"] ?? {} },
+        },
+      ],
+    });
+    await h.start(
+      "all",
+      {},
+      { DAGGER_SESSION_PORT: String(engine.port), DAGGER_SESSION_TOKEN: TOKEN },
+    );
+  });
+  afterAll(async () => {
+    await h.close();
+    await engine.close();
+  });
+
+  it("fails saying the registry refused the image and what to check", async () => {
+    await h.deliver("push", pushPayload({ sha: SHA, repo: "app", repoId: 1 }));
+    const run = await h.github.waitFor(
+      () => h.github.checkRuns.find((r) => r.status === "completed"),
+      15_000,
+    );
+    expect(run.conclusion).toBe("failure");
+    expect(run.output?.title).toContain(
+      "The registry refused the image localhost:5000/codertocat/app:",
+    );
+    expect(run.output?.text).toContain("SLIPWAY_REGISTRY_PASSWORD");
+    expect(JSON.stringify(run)).not.toContain("a-wrong-password-9876");
+    expect(engine.published).toEqual([]);
+  });
+});
+
+describe("build-only mode (SLIPWAY_DEPLOY=off)", () => {
+  let h: Harness;
+  let engine: FakeDagger;
+  beforeAll(async () => {
+    h = await startHarness({
+      name: "build-only",
+      env: { SLIPWAY_DEPLOY: "off", SLIPWAY_REGISTRY: "localhost:5000" },
+      deferStart: true,
+    });
+    engine = await startFakeDagger({
+      token: TOKEN,
+      repos: [
+        {
+          url: `http://${h.github.host}/Codertocat/app.git`,
+          commits: { [SHA]: FIXTURES["node-app"] ?? {} },
+        },
+      ],
+    });
+    await h.start(
+      "all",
+      {},
+      { DAGGER_SESSION_PORT: String(engine.port), DAGGER_SESSION_TOKEN: TOKEN },
+    );
+  });
+  afterAll(async () => {
+    await h.close();
+    await engine.close();
+  });
+
+  it("concludes success after publishing, with the image reference", async () => {
+    await h.deliver("push", pushPayload({ sha: SHA, repo: "app", repoId: 1 }));
+    const run = await h.github.waitFor(
+      () => h.github.checkRuns.find((r) => r.status === "completed"),
+      15_000,
+    );
+    expect(run.conclusion).toBe("success");
+    expect(run.output?.title).toBe(`Built ${SHA.slice(0, 7)}`);
+    const image = engine.published[0]?.digestRef ?? "missing";
+    expect(run.output?.summary).toContain(image);
   });
 });
 
@@ -243,6 +348,26 @@ describe("a slow engine", () => {
   afterAll(async () => {
     await h.close();
     await engine.close();
+  });
+
+  it("stops a build superseded by a newer push: cancelled, nothing published for it", async () => {
+    const older = "c".repeat(40);
+    await h.deliver("push", pushPayload({ sha: older, repo: "slow", branch: "race", repoId: 900 }));
+    await h.github.waitFor(() =>
+      h.github.checkRuns.find((r) => r.head_sha === older && r.status === "in_progress"),
+    );
+    await h.deliver("push", pushPayload({ sha: SHA, repo: "slow", branch: "race", repoId: 900 }));
+    const run = await h.github.waitFor(
+      () => h.github.checkRuns.find((r) => r.head_sha === older && r.status === "completed"),
+      15_000,
+    );
+    expect(run.conclusion).toBe("cancelled");
+    expect(run.output?.title).toContain(`superseded by ${SHA.slice(0, 7)}`);
+    await h.github.waitFor(
+      () => h.github.checkRuns.find((r) => r.head_sha === SHA && r.status === "completed"),
+      15_000,
+    );
+    expect(engine.published.some((p) => p.address.endsWith(older))).toBe(false);
   });
 
   it("concludes timed_out after SLIPWAY_BUILD_TIMEOUT and publishes nothing", async () => {

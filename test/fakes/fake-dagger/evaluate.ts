@@ -75,7 +75,13 @@ export function evalGit(world: World, chain: Link[]): GitCheckout {
       : headerSecret !== undefined
         ? tokenFromHeader(secretOf(world, headerSecret).plaintext)
         : password;
-  if (repo.requireToken !== undefined && token !== repo.requireToken) throw gitAuthFailed(shown);
+  if (repo.requireToken !== undefined) {
+    const accepted =
+      typeof repo.requireToken === "function"
+        ? token !== undefined && repo.requireToken(token)
+        : token === repo.requireToken;
+    if (!accepted) throw gitAuthFailed(shown);
+  }
   const name =
     refLink.field === "head" ? "HEAD" : str(refLink, refLink.field === "commit" ? "id" : "name");
   if (Object.hasOwn(repo.commits, name)) return { repo, sha: name, refName: name };

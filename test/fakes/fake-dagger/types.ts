@@ -11,8 +11,11 @@ export interface FakeRepo {
   url: string;
   /** 40-hex sha → path → contents. Directories are implied by the paths. */
   commits: Record<string, Record<string, string>>;
-  /** The clone only succeeds when the git `httpAuthToken` secret's plaintext equals this. */
-  requireToken?: string;
+  /**
+   * A private repository: the clone only succeeds when the git `httpAuthToken` secret's plaintext
+   * equals this (or passes this check, e.g. "a token the fake GitHub issued").
+   */
+  requireToken?: string | ((token: string) => boolean);
 }
 
 /** What an exec (or a Dockerfile `RUN`) returns; a non-zero `exitCode` fails it. */
