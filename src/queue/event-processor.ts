@@ -1,4 +1,5 @@
 import { UnrecoverableError, type Job } from "bullmq";
+import { z } from "zod";
 import { isPermanentGitHubError } from "../github/github-error.ts";
 import { announce } from "./announce.ts";
 import { cancelQueued } from "./cancel-queued.ts";
@@ -8,6 +9,23 @@ import { safeError } from "./safe-error.ts";
 import { sweep } from "./sweep.ts";
 import { tenantChange } from "./tenant-change.ts";
 
+const LogFields = z.object({
+  deliveryId: z.string().optional(),
+  target: z.object({ owner: z.string(), repo: z.string(), sha: z.string().optional() }).optional(),
+});
+
+/** Delivery id, repository and sha on every line of a job, when the job has them. */
+function logFields(data: unknown): Record<string, string> {
+  const parsed = LogFields.safeParse(data);
+  if (!parsed.success) return {};
+  const { deliveryId, target } = parsed.data;
+  return {
+    ...(deliveryId === undefined ? {} : { deliveryId }),
+    ...(target === undefined ? {} : { repository: `${target.owner}/${target.repo}` }),
+    ...(target?.sha === undefined ? {} : { sha: target.sha }),
+  };
+}
+
 /**
  * Processes the light, fast jobs of the events queue: announcing runs (the queued check run must
  * exist within seconds even while every build slot is busy), cancelling superseded queued runs,
@@ -15,8 +33,7 @@ import { tenantChange } from "./tenant-change.ts";
  */
 export function createEventProcessor(deps: QueueDeps) {
   return async function processEvent(job: Job): Promise<unknown> {
-    const deliveryId = (job.data as { deliveryId?: unknown }).deliveryId;
-    const log = deps.log.child({ jobId: job.id, job: job.name, deliveryId });
+    const log = deps.log.child({ jobId: job.id, job: job.name, ...logFields(job.data) });
     try {
       switch (job.name) {
         case "announce":
