@@ -25,6 +25,9 @@ export const REDACTED_PATHS = [
   "err.request.headers.authorization",
   "err.response.headers.authorization",
   "error.request.headers.authorization",
+  // ioredis puts the failed command on its errors: for AUTH, the password.
+  "command.args",
+  "*.command.args",
 ];
 
 /**

@@ -73,6 +73,33 @@ export interface Running {
 
 const GITHUB_TIMEOUT_MS = 60_000;
 
+function redisPassword(url: string): string | undefined {
+  try {
+    return decodeURIComponent(new URL(url).password) || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Rejects when `promise` takes longer than `ms` (readiness answers, it never hangs). */
+function within<T>(ms: number, what: string, promise: Promise<T>): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      reject(new Error(`${what} did not answer within ${ms} ms`));
+    }, ms);
+    promise.then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (error: unknown) => {
+        clearTimeout(timer);
+        reject(error instanceof Error ? error : new Error(String(error)));
+      },
+    );
+  });
+}
+
 function defaultKubeConfig(): KubeConfig {
   const kubeConfig = new KubeConfig();
   // KUBECONFIG, ~/.kube/config, or the in-cluster service account: the client's own discovery.
@@ -130,7 +157,9 @@ export async function startSlipway(config: Config, overrides: Overrides = {}): P
     config.github.webhookSecret,
     config.dagger?.sessionToken,
     config.registry?.credentials?.password,
-  ].filter((s): s is string => s !== undefined);
+    redisPassword(config.redis.url),
+    config.adminToken,
+  ].filter((s): s is string => s !== undefined && s !== "");
   const secrets = () => secretValues;
 
   const connections: Redis[] = [];
@@ -138,7 +167,8 @@ export async function startSlipway(config: Config, overrides: Overrides = {}): P
   const connect = (name: string, forWorker = false) => {
     const connection = redisConnection(config, name, forWorker);
     connection.on("error", (error: Error) => {
-      log.warn({ err: error, connection: name }, "redis connection error");
+      // The message only: ioredis errors carry the failed command, whose args hold AUTH's password.
+      log.warn({ error: error.message, connection: name }, "redis connection error");
     });
     connections.push(connection);
     return connection;
@@ -149,9 +179,10 @@ export async function startSlipway(config: Config, overrides: Overrides = {}): P
         log.warn({ err: error }, "error while stopping");
       });
     }
+    // QUIT waits for Redis; an unreachable one must not keep the process from exiting.
     await Promise.all(
       connections.map((c) =>
-        c.quit().catch(() => {
+        within(2_000, "redis quit", c.quit()).catch(() => {
           c.disconnect();
         }),
       ),
@@ -214,7 +245,11 @@ export async function startSlipway(config: Config, overrides: Overrides = {}): P
           ...(overrides.rolloutPollMs === undefined ? {} : { pollMs: overrides.rolloutPollMs }),
         });
         kubernetes = cluster;
-        readiness.push(cachedReadiness(() => cluster.checkReadiness(), 60_000));
+        // Only a worker's readiness depends on the cluster: in `all`, a cluster problem must not
+        // take webhook intake out of service (GitHub does not redeliver by itself).
+        if (config.role === "worker") {
+          readiness.push(cachedReadiness(() => cluster.checkReadiness(), 60_000));
+        }
         // Say at start-up what is missing, rather than on the first push.
         cluster.checkReadiness().then(
           (result) => {
@@ -307,19 +342,17 @@ export async function startSlipway(config: Config, overrides: Overrides = {}): P
 
     const health = healthHandler({
       ready: async () => {
-        await queueConnection.ping();
+        await within(2_000, "Redis", queueConnection.ping());
         for (const check of readiness) await check();
       },
       metrics: {
         registry: metrics.registry,
         refresh: async () => {
           for (const queue of [events, builds]) {
-            const counts = await queue.getJobCounts(
-              "waiting",
-              "prioritized",
-              "active",
-              "delayed",
-              "failed",
+            const counts = await within(
+              2_000,
+              "Redis",
+              queue.getJobCounts("waiting", "prioritized", "active", "delayed", "failed"),
             );
             for (const [state, count] of Object.entries(counts)) {
               metrics.queueDepth.set({ queue: queue.name, state }, count);
@@ -347,7 +380,8 @@ export async function startSlipway(config: Config, overrides: Overrides = {}): P
       });
       const address = server.address();
       port = typeof address === "object" && address !== null ? address.port : undefined;
-      closers.unshift(
+      // Closed last: probes keep answering while running jobs finish.
+      closers.push(
         () =>
           new Promise((resolve) => {
             server.close(() => {

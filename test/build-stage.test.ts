@@ -30,6 +30,10 @@ const FIXTURES: Record<string, Record<string, string>> = {
     "package.json": PACKAGE_JSON,
   },
   "nothing-here": { "README.md": "# Nothing to build\n" },
+  "huge-config": {
+    ".slipway.yml": `# ${"x".repeat(70 * 1024)}\nport: 8080\n`,
+    Dockerfile: "FROM alpine:3.20\n",
+  },
   "only-main": { ".slipway.yml": "branches: [main]\n", Dockerfile: "FROM alpine:3.20\n" },
 };
 
@@ -197,6 +201,15 @@ describe("the build stage on a Dagger engine (fake engine, real SDK)", () => {
     }
   });
 
+  it("refuses a .slipway.yml too large to read, without reading it", async () => {
+    const run = await push("huge-config");
+    expect(run.conclusion).toBe("failure");
+    expect(run.output?.title).toContain("larger than 64 KiB");
+    expect(
+      engine.requests.some((r) => r.query.includes("huge-config") && r.query.includes("contents")),
+    ).toBe(false);
+  });
+
   it("skips branches .slipway.yml does not select", async () => {
     const run = await push("only-main", "feature/x");
     expect(run.conclusion).toBe("skipped");
@@ -335,7 +348,7 @@ describe("a slow engine", () => {
       repos: [
         {
           url: `http://${h.github.host}/Codertocat/slow.git`,
-          commits: { [SHA]: files, ["c".repeat(40)]: files },
+          commits: { [SHA]: files, ["c".repeat(40)]: files, ["d".repeat(40)]: files },
         },
       ],
     });
@@ -371,13 +384,19 @@ describe("a slow engine", () => {
   });
 
   it("concludes timed_out after SLIPWAY_BUILD_TIMEOUT and publishes nothing", async () => {
-    await h.deliver("push", pushPayload({ sha: SHA, repo: "slow", branch: "slow", repoId: 900 }));
+    const alone = "d".repeat(40); // a commit no earlier test built
+    await h.deliver("push", pushPayload({ sha: alone, repo: "slow", branch: "slow", repoId: 900 }));
     const run = await h.github.waitFor(
-      () => h.github.checkRuns.find((r) => r.head_sha === SHA && r.status === "completed"),
+      () => h.github.checkRuns.find((r) => r.head_sha === alone && r.status === "completed"),
       15_000,
     );
     expect(run.conclusion).toBe("timed_out");
     expect(run.output?.title).toMatch(/Build timed out after 1(\.0)? s/);
+    // The build's requests were aborted: the engine hears nothing more about it, and publishes
+    // nothing, even after what the rest of the build would have taken.
+    const sent = engine.requests.length;
+    await new Promise((r) => setTimeout(r, 3_000));
+    expect(engine.requests.length).toBe(sent);
     expect(engine.published).toEqual([]);
   });
 });

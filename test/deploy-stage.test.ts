@@ -102,7 +102,7 @@ describe("createKubernetesDeployStage", () => {
     expect(result).toMatchObject({
       ok: true,
       previewUrl: expect.stringMatching(
-        /^https:\/\/feature-login-[0-9a-f]{8}--web\.preview\.test$/,
+        /^https:\/\/feature-login-[0-9a-f]{16}--web\.preview\.test$/,
       ) as unknown,
     });
 
@@ -331,7 +331,7 @@ describe("createKubernetesDeployStage", () => {
     expect(result).toMatchObject({ ok: false });
     if (result.ok) return;
     expect(result.reason).toMatch(
-      /^Could not deploy: Kubernetes refused to apply Deployment slipway-42\/web-feature-login-[0-9a-f]{8}: /,
+      /^Could not deploy: Kubernetes refused to apply Deployment slipway-42\/web-feature-login-[0-9a-f]{16}: /,
     );
     expect(result.reason).toContain(message);
     expect(kube.requests.filter((r) => r.status === 422)).toHaveLength(1);

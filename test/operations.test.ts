@@ -108,9 +108,11 @@ describe("graceful shutdown", { timeout: 60_000 }, () => {
   });
 
   it("hands a running build back on SIGTERM; another worker completes it", async () => {
-    // A worker process whose builds take far longer than its 1 s grace period.
+    // A worker process whose builds take far longer than its 1 s grace period, and a lock so
+    // long that only the hand-back (not BullMQ's stalled-job recovery) can free the job in time.
     const first = startChildWorker({
       ...h.env,
+      SLIPWAY_LOCK_DURATION: "5m",
       FAKE_BUILD_MS: "60000",
       SLIPWAY_SHUTDOWN_GRACE: "1s",
     });

@@ -13,7 +13,7 @@ import { classifyDaggerError } from "./classify-dagger-error.ts";
 import type { DaggerSession } from "./dagger-client.ts";
 import { detectBuild } from "./detect.ts";
 import { imageAddress, registryHost } from "./image-address.ts";
-import { MANIFESTS, listFiles, readFiles } from "./read-source.ts";
+import { MANIFESTS, SOURCE_LIMITS, listFiles, readFiles, readSmallFile } from "./read-source.ts";
 
 export interface Registry {
   address: string;
@@ -34,6 +34,8 @@ export interface DaggerBuildDeps {
 }
 
 const CONFIG_FILE = ".slipway.yml";
+
+const LIMITS_HELP = `Slipway reads .slipway.yml (up to ${SOURCE_LIMITS.configBytes / 1024} KiB) and manifests such as package.json (up to ${SOURCE_LIMITS.manifestBytes / 1024 / 1024} MiB each) of repositories with at most ${SOURCE_LIMITS.files} files.`;
 
 function join(context: string, path: string): string {
   return context === "." ? path : `${context}/${path}`;
@@ -85,11 +87,20 @@ export function daggerBuildStage(deps: DaggerBuildDeps): BuildStage {
       let files: string[];
       let configText: string | undefined;
       try {
-        files = await listFiles(tree);
+        const listed = await listFiles(tree);
+        if (!listed.ok) return { ok: false, reason: listed.reason, log: LIMITS_HELP };
+        files = listed.value;
         // Asked for by name: whether a glob matches dotfiles differs between engines.
-        configText = (await tree.exists(CONFIG_FILE))
-          ? await tree.file(CONFIG_FILE).contents()
-          : undefined;
+        if (await tree.exists(CONFIG_FILE)) {
+          const read = await readSmallFile(tree, CONFIG_FILE, SOURCE_LIMITS.configBytes);
+          if (!read.ok)
+            return {
+              ok: false,
+              reason: `Invalid ${CONFIG_FILE}: ${read.reason}`,
+              log: LIMITS_HELP,
+            };
+          configText = read.value;
+        }
       } catch (error) {
         return classifyDaggerError(error, {
           engine,
@@ -118,11 +129,13 @@ export function daggerBuildStage(deps: DaggerBuildDeps): BuildStage {
       const fileSet = new Set(files);
       let manifests: Map<string, string>;
       try {
-        manifests = await readFiles(
+        const read = await readFiles(
           tree,
           fileSet,
           MANIFESTS.map((name) => join(context, name)),
         );
+        if (!read.ok) return { ok: false, reason: read.reason, log: LIMITS_HELP };
+        manifests = read.value;
       } catch (error) {
         return classifyDaggerError(error, {
           engine,

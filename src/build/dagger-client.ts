@@ -1,4 +1,12 @@
 import { Client, Context, GraphQLClient } from "@dagger.io/dagger";
+import { Agent, fetch as undiciFetch } from "undici";
+
+/**
+ * Engine calls can take as long as a build (`sync` and `publish` answer when the work is done),
+ * so no headers or body timeout: Node's fetch would give up after 5 minutes and the build would
+ * look like an unreachable engine. The build's own timeout and cancel signal bound the wait.
+ */
+const engineAgent = new Agent({ headersTimeout: 0, bodyTimeout: 0 });
 
 export interface DaggerSession {
   /** Port of a running engine session on 127.0.0.1 (`dagger session`, or `dagger run`). */
@@ -16,8 +24,12 @@ export interface DaggerSession {
 export function daggerClient(session: DaggerSession, signal?: AbortSignal): Client {
   const gql = new GraphQLClient(`http://127.0.0.1:${session.port}/query`, {
     headers: { Authorization: `Basic ${Buffer.from(`${session.token}:`).toString("base64")}` },
-    fetch: (url: string | URL | Request, init?: RequestInit) =>
-      fetch(url, signal === undefined ? init : { ...init, signal }),
+    fetch: ((url: string | URL, init?: Parameters<typeof undiciFetch>[1]) =>
+      undiciFetch(url, {
+        ...init,
+        dispatcher: engineAgent,
+        ...(signal === undefined ? {} : { signal }),
+      })) as unknown as typeof fetch,
   });
   // The SDK's Connection class is not exported; Context only calls getGQLClient() on it.
   const connection = { getGQLClient: () => gql } as unknown as ConstructorParameters<

@@ -24,7 +24,11 @@ describe("parseEnv", () => {
   });
 
   it("reads durations in any unit", () => {
-    const config = parseEnv({ SLIPWAY_BUILD_TIMEOUT: "20m", SLIPWAY_DEPLOY_TIMEOUT: "90" });
+    const config = parseEnv({
+      SLIPWAY_BUILD_TIMEOUT: "20m",
+      SLIPWAY_DEPLOY_TIMEOUT: "90",
+      SLIPWAY_ROLLOUT_TIMEOUT: "1m",
+    });
     expect(config.timeouts).toEqual({ buildMs: 1_200_000, deployMs: 90_000 });
   });
 
@@ -33,7 +37,7 @@ describe("parseEnv", () => {
     [{ PORT: "http" }, /PORT="http"/],
     [{ SLIPWAY_BUILD_CONCURRENCY: "0" }, /SLIPWAY_BUILD_CONCURRENCY="0"/],
     [{ SLIPWAY_BUILD_TIMEOUT: "soon" }, /SLIPWAY_BUILD_TIMEOUT="soon": must be a duration/],
-    [{ REDIS_URL: "http://localhost" }, /REDIS_URL="http:\/\/localhost": must be a redis:\/\//],
+    [{ REDIS_URL: "http://localhost" }, /REDIS_URL=\(hidden\): must be a redis:\/\//],
     [{ APP_ID: "abc" }, /APP_ID="abc": must be the numeric App ID/],
     [{ DAGGER_SESSION_PORT: "8080" }, /DAGGER_SESSION_TOKEN=unset/],
     [
@@ -46,6 +50,12 @@ describe("parseEnv", () => {
       /SLIPWAY_REGISTRY="https:\/\/ghcr.io": must be a registry host/,
     ],
     [{ SLIPWAY_REGISTRY_USERNAME: "bot" }, /set both/],
+    [
+      { SLIPWAY_ROLLOUT_TIMEOUT: "20m", SLIPWAY_DEPLOY_TIMEOUT: "5m" },
+      /SLIPWAY_DEPLOY_TIMEOUT must exceed/,
+    ],
+    [{ SLIPWAY_CLUSTER_CIDRS: "10.42.0.0/16,nope" }, /SLIPWAY_CLUSTER_CIDRS/],
+    [{ REDIS_URL: "redis//:hunter2@host" }, /REDIS_URL=\(hidden\)/],
     [{ SLIPWAY_BASE_DOMAIN: "-bad-.example" }, /SLIPWAY_BASE_DOMAIN/],
     [
       { SLIPWAY_RUNTIME_CLASS: "Kata FC" },
@@ -89,6 +99,7 @@ describe("parseEnv", () => {
       ingressClass: undefined,
       ingressNamespace: "ingress-nginx",
       rolloutTimeoutMs: 300_000,
+      clusterCidrs: [],
     });
   });
 

@@ -97,6 +97,25 @@ export const EnvSchema = z.object({
   SLIPWAY_INGRESS_CLASS: optionalText,
   SLIPWAY_INGRESS_NAMESPACE: z.string().min(1).default("ingress-nginx"),
   SLIPWAY_ROLLOUT_TIMEOUT: duration("5m"),
+  SLIPWAY_CLUSTER_CIDRS: z
+    .string()
+    .default("")
+    .transform((text) =>
+      text
+        .split(",")
+        .map((c) => c.trim())
+        .filter((c) => c !== ""),
+    )
+    .pipe(
+      z.array(
+        z
+          .string()
+          .regex(
+            /^[0-9a-fA-F:.]+\/\d{1,3}$/,
+            "must be comma-separated CIDRs, e.g. 10.42.0.0/16,10.43.0.0/16",
+          ),
+      ),
+    ),
   DAGGER_SESSION_PORT: optionalText.pipe(
     z
       .string()
@@ -115,6 +134,8 @@ const SECRET_VARIABLES = new Set([
   "DAGGER_SESSION_TOKEN",
   "SLIPWAY_REGISTRY_PASSWORD",
   "SLIPWAY_ADMIN_TOKEN",
+  // May carry a password (redis://:password@host).
+  "REDIS_URL",
 ]);
 
 export type Env = z.output<typeof EnvSchema>;
@@ -164,6 +185,8 @@ export interface Config {
     ingressClass: string | undefined;
     ingressNamespace: string;
     rolloutTimeoutMs: number;
+    /** The cluster's own ranges, which `egress: internet` must not reach (besides private ranges). */
+    clusterCidrs: string[];
   };
 }
 
@@ -186,6 +209,11 @@ export function parseEnv(env: Record<string, string | undefined>): Config {
     const e = result.data;
     if (e.DAGGER_SESSION_PORT !== undefined && e.DAGGER_SESSION_TOKEN === undefined) {
       problems.push("DAGGER_SESSION_TOKEN=unset: must be set when DAGGER_SESSION_PORT is set");
+    }
+    if (e.SLIPWAY_DEPLOY_TIMEOUT < e.SLIPWAY_ROLLOUT_TIMEOUT + 30_000) {
+      problems.push(
+        "SLIPWAY_DEPLOY_TIMEOUT must exceed SLIPWAY_ROLLOUT_TIMEOUT by at least 30s, so a failed rollout is still diagnosed and rolled back",
+      );
     }
     if (
       (e.SLIPWAY_REGISTRY_USERNAME === undefined) !==
@@ -264,6 +292,7 @@ function toConfig(e: Env): Config {
       ingressClass: e.SLIPWAY_INGRESS_CLASS,
       ingressNamespace: e.SLIPWAY_INGRESS_NAMESPACE,
       rolloutTimeoutMs: e.SLIPWAY_ROLLOUT_TIMEOUT,
+      clusterCidrs: e.SLIPWAY_CLUSTER_CIDRS,
     },
     dagger:
       e.DAGGER_SESSION_PORT !== undefined && e.DAGGER_SESSION_TOKEN !== undefined

@@ -20,8 +20,8 @@ function isHost(host: string): boolean {
   );
 }
 
-function sha8(text: string): string {
-  return createHash("sha256").update(text, "utf8").digest("hex").slice(0, 8);
+function sha16(text: string): string {
+  return createHash("sha256").update(text, "utf8").digest("hex").slice(0, 16);
 }
 
 const LONG_UNICODE = "Ünïcödé-ブランチ-🚀-".repeat(20).slice(0, 200);
@@ -80,16 +80,16 @@ describe("branchName", () => {
   it.each(NASTY_BRANCHES)("is a DNS-1035 label of ≤ 40 for %s", (_case, branch) => {
     const name = branchName(branch);
     expect(isDns1035(name, 40), name).toBe(true);
-    expect(name).toMatch(new RegExp(`-${sha8(branch)}$`));
+    expect(name).toMatch(new RegExp(`-${sha16(branch)}$`));
     expect(branchName(branch)).toBe(name);
   });
 
   it.each([
-    ["main", `main-${sha8("main")}`],
-    ["feature/x", `feature-x-${sha8("feature/x")}`],
-    ["123-fix", `b-123-fix-${sha8("123-fix")}`],
-    ["🔥", `b-${sha8("🔥")}`],
-    ["x".repeat(200), `${"x".repeat(31)}-${sha8("x".repeat(200))}`],
+    ["main", `main-${sha16("main")}`],
+    ["feature/x", `feature-x-${sha16("feature/x")}`],
+    ["123-fix", `b-123-fix-${sha16("123-fix")}`],
+    ["🔥", `b-${sha16("🔥")}`],
+    ["x".repeat(200), `${"x".repeat(23)}-${sha16("x".repeat(200))}`],
   ])("names %j", (branch, expected) => {
     expect(branchName(branch)).toBe(expected);
   });
@@ -118,23 +118,23 @@ describe("resourceName", () => {
     for (const repo of ["app", "123-numbers", "_", "a".repeat(100)]) {
       const name = resourceName({ repoId: 7, repo, branch });
       expect(isDns1035(name, 47), name).toBe(true);
-      expect(name).toMatch(new RegExp(`-${sha8(`7:${branch}`)}$`));
+      expect(name).toMatch(new RegExp(`-${sha16(`7:${branch}`)}$`));
       expect(resourceName({ repoId: 7, repo, branch })).toBe(name);
     }
   });
 
   it.each([
-    [{ repoId: 1, repo: "web", branch: "main" }, `web-main-${sha8("1:main")}`],
-    [{ repoId: 1, repo: "Web.App", branch: "feat/X" }, `web-app-feat-x-${sha8("1:feat/X")}`],
-    [{ repoId: 2, repo: "9lives", branch: "main" }, `r-9lives-main-${sha8("2:main")}`],
-    [{ repoId: 3, repo: "_", branch: "🔥" }, `r-${sha8("3:🔥")}`],
+    [{ repoId: 1, repo: "web", branch: "main" }, `web-main-${sha16("1:main")}`],
+    [{ repoId: 1, repo: "Web.App", branch: "feat/X" }, `web-app-feat-x-${sha16("1:feat/X")}`],
+    [{ repoId: 2, repo: "9lives", branch: "main" }, `r-9lives-main-${sha16("2:main")}`],
+    [{ repoId: 3, repo: "_", branch: "🔥" }, `r-${sha16("3:🔥")}`],
   ])("names %j", (target, expected) => {
     expect(resourceName(target)).toBe(expected);
   });
 
   it("shares the room between a long repository and a long branch", () => {
     const name = resourceName({ repoId: 1, repo: "r".repeat(60), branch: "b".repeat(60) });
-    expect(name).toBe(`${"r".repeat(18)}-${"b".repeat(19)}-${sha8(`1:${"b".repeat(60)}`)}`);
+    expect(name).toBe(`${"r".repeat(14)}-${"b".repeat(15)}-${sha16(`1:${"b".repeat(60)}`)}`);
   });
 
   it("tells repositories apart by id, not by name", () => {
@@ -150,17 +150,17 @@ describe("previewHost", () => {
       const host = previewHost({ repoId: 7, repo, branch, baseDomain: "preview.example.com" });
       expect(isHost(host), host).toBe(true);
       expect(host).toMatch(/^[a-z0-9-]+--[a-z0-9-]+\.preview\.example\.com$/);
-      expect(host).toContain(sha8(`7:${branch}`));
+      expect(host).toContain(sha16(`7:${branch}`));
     }
   });
 
   it.each([
-    [{ repoId: 1, repo: "web", branch: "main" }, `main-${sha8("1:main")}--web.example.com`],
+    [{ repoId: 1, repo: "web", branch: "main" }, `main-${sha16("1:main")}--web.example.com`],
     [
       { repoId: 1, repo: "Web", branch: "Feature/X" },
-      `feature-x-${sha8("1:Feature/X")}--web.example.com`,
+      `feature-x-${sha16("1:Feature/X")}--web.example.com`,
     ],
-    [{ repoId: 1, repo: "_", branch: "🔥" }, `${sha8("1:🔥")}--repo.example.com`],
+    [{ repoId: 1, repo: "_", branch: "🔥" }, `${sha16("1:🔥")}--repo.example.com`],
   ])("names %j", (target, expected) => {
     expect(previewHost({ ...target, baseDomain: "example.com" })).toBe(expected);
   });

@@ -5,11 +5,11 @@ import { RenderInputError } from "./manifests/render-input-error.ts";
  * Kubernetes names are DNS-1123 labels (≤ 63 of `[a-z0-9-]`, alphanumeric at both ends); Service
  * names are DNS-1035 labels (the same, but starting with a letter). Branch names are arbitrary
  * text, and different branches can slug alike (`feature/x`, `feature-x`, `Feature/X`), so every
- * name here is a readable slug plus the first 8 hex digits of a SHA-256 of the full original text:
+ * name here is a readable slug plus the first 16 hex digits of a SHA-256 of the full original text:
  * stable across runs, valid, and distinct. The slug is truncated, never the hash.
  */
 
-const HASH_LENGTH = 8;
+const HASH_LENGTH = 16;
 const LABEL_MAX = 63;
 const HOST_MAX = 253;
 /** `branchName` stays short enough to sit inside other names and label values. */
@@ -20,7 +20,7 @@ const BRANCH_NAME_MAX = 40;
  */
 const RESOURCE_NAME_MAX = LABEL_MAX - "-egress-internet".length;
 
-/** First 8 hex digits of the SHA-256 of `text` (UTF-8). */
+/** First 16 hex digits (64 bits) of the SHA-256 of `text` (UTF-8): forcing a collision is out of reach. */
 function shortHash(text: string): string {
   return createHash("sha256").update(text, "utf8").digest("hex").slice(0, HASH_LENGTH);
 }
@@ -156,7 +156,7 @@ function checkBaseDomain(baseDomain: string): string {
  * The preview host of a branch: `<branch-slug>-<hash>--<repo-slug>.<base-domain>`, whose first
  * label is ≤ 63 characters and whole ≤ 253. The hash is the one {@link resourceName} uses
  * (repository id and branch), so hosts are unique across installations sharing a base domain.
- * Slugs never hold `--`, so the separator is unambiguous; and since the branch part is at least 9
+ * Slugs never hold `--`, so the separator is unambiguous; and since the branch part is at least 17
  * characters, the `--` never lands at positions 3–4, which are reserved for IDNA (`xn--`).
  */
 export function previewHost(target: RepositoryBranch & { baseDomain: string }): string {

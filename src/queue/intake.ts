@@ -8,6 +8,8 @@ import type { ScriptedRedis } from "./scripts.ts";
 
 export type IntakeResult = "queued" | "duplicate" | "ignored";
 
+const TEARDOWN_DELAY_MS = 3_000;
+
 export interface Intake {
   /** Queues what a delivery asks for, once per delivery id. Throws if Redis cannot take it. */
   submit(deliveryId: string, intent: Intent): Promise<IntakeResult>;
@@ -105,7 +107,12 @@ export function createIntake(deps: IntakeDeps): Intake {
           const { duplicate, receivedAt } = await begin(deliveryId, undefined);
           if (duplicate) return "duplicate";
           const data: TeardownJob = { deliveryId, receivedAt, runKey, target: intent.target };
-          await events.add("teardown", data, jobOptions(retry, jobId("teardown", deliveryId)));
+          // A few seconds late on purpose: the published cancel stops a deploy of this branch
+          // that is still running first, so it cannot re-create what the teardown removes.
+          await events.add("teardown", data, {
+            ...jobOptions(retry, jobId("teardown", deliveryId)),
+            delay: TEARDOWN_DELAY_MS,
+          });
           await claimLatest(deliveryId, intent.target.repoId, intent.target.branch, {
             runKey,
             sha: "0".repeat(40),

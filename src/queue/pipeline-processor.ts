@@ -9,6 +9,7 @@ import { parseJob, type QueueDeps } from "./queue-deps.ts";
 import { reportOutcome } from "./report-outcome.ts";
 import { runPipeline, type PipelineStages } from "./run-pipeline.ts";
 import { safeError } from "./safe-error.ts";
+import { redactOutcome } from "../report/redact-outcome.ts";
 
 export interface PipelineSettings {
   stages: PipelineStages;
@@ -72,13 +73,14 @@ export function createPipelineProcessor(deps: QueueDeps, settings: PipelineSetti
     data: PipelineJob,
     log: Logger,
   ): Promise<never> {
+    // Back in the queue first: a slow GitHub must not push this past the pod's grace period.
+    await job.moveToWait(token);
     await reporter.requeued(data.target, data.checkRunId).catch((error: unknown) => {
       log.warn(
         { error: safeError(error, deps.secrets()).message },
         "could not mark the check run requeued",
       );
     });
-    await job.moveToWait(token);
     log.info({ runKey: data.runKey }, "worker stopping: run handed back to the queue");
     throw new WaitingError();
   }
@@ -100,7 +102,7 @@ export function createPipelineProcessor(deps: QueueDeps, settings: PipelineSetti
       if (outcome === undefined) {
         const result = await run(data, log);
         if (result === "handed back") return await handBack(job, token, data, log);
-        outcome = await runs.saveOutcome(runKey, target, result);
+        outcome = await runs.saveOutcome(runKey, target, redactOutcome(result, deps.secrets()));
         for (const stage of result.stages) {
           if (stage.result !== "skipped") {
             deps.metrics.stageDuration.observe(

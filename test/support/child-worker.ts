@@ -18,7 +18,8 @@ export function startChildWorker(env: Record<string, string>): ChildWorker {
     process.execPath,
     ["--experimental-strip-types", "--disable-warning=ExperimentalWarning", SCRIPT],
     {
-      env: { ...process.env, ...env },
+      // PORT 0: the worker's health server takes any free port, never another test's.
+      env: { ...process.env, PORT: "0", ...env },
       stdio: ["ignore", "pipe", "pipe"],
     },
   );

@@ -89,8 +89,9 @@ async function rollOut(context: DeployContext, input: DeployInput): Promise<Depl
       break;
   }
   // Record the image as the branch's last ready one (unless it already is): the next failed
-  // rollout reverts to it.
-  if (previous?.image !== input.image) {
+  // rollout reverts to it. Not once cancelled: a teardown may be removing the branch right now,
+  // and this apply would re-create its Deployment.
+  if (previous?.image !== input.image && !context.signal.aborted) {
     await client
       .apply(planBranch(settings, input, input.image).deployment)
       .catch((error: unknown) => {

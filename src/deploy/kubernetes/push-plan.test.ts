@@ -34,7 +34,7 @@ function push(app: Partial<AppSettings> = {}): PushInput {
 }
 
 function keys(plan: ReturnType<typeof planBranch>): string[] {
-  return plan.objects.map((object) => objectKey(object).replace(/web-main-[0-9a-f]{8}/, "NAME"));
+  return plan.objects.map((object) => objectKey(object).replace(/web-main-[0-9a-f]{16}/, "NAME"));
 }
 
 describe("planBranch", () => {
@@ -72,14 +72,14 @@ describe("planBranch", () => {
   ])("plans %s", (_case, settings, app, expected, prune) => {
     const plan = planBranch({ ...SETTINGS, ...settings }, push(app));
     expect(keys(plan)).toEqual(expected);
-    expect(plan.prune.map((ref) => ref.name.replace(/web-main-[0-9a-f]{8}/, "NAME"))).toEqual(
+    expect(plan.prune.map((ref) => ref.name.replace(/web-main-[0-9a-f]{16}/, "NAME"))).toEqual(
       prune,
     );
   });
 
   it("gives the preview host only with a base domain", () => {
     expect(planBranch(SETTINGS, push()).host).toMatch(
-      /^main-[0-9a-f]{8}--web\.preview\.example\.com$/,
+      /^main-[0-9a-f]{16}--web\.preview\.example\.com$/,
     );
     expect(planBranch({ ...SETTINGS, baseDomain: undefined }, push()).host).toBeUndefined();
   });

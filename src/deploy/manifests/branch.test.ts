@@ -11,8 +11,8 @@ const SHA = "0123456789abcdef0123456789abcdef01234567";
 const DNS_1035_LABEL = /^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/;
 const LONG_UNICODE = "Ünïcödé-ブランチ-🚀-".repeat(20).slice(0, 200);
 
-function sha8(text: string): string {
-  return createHash("sha256").update(text, "utf8").digest("hex").slice(0, 8);
+function sha16(text: string): string {
+  return createHash("sha256").update(text, "utf8").digest("hex").slice(0, 16);
 }
 
 function input(overrides: Partial<BranchInput> = {}, branch = "feature/login"): BranchInput {
@@ -118,7 +118,7 @@ describe("renderBranch", () => {
           "app.kubernetes.io/managed-by": "slipway",
           "slipway.dev/installation": "42",
           "slipway.dev/repository": "1001",
-          "slipway.dev/branch": `feature-login-${sha8("feature/login")}`,
+          "slipway.dev/branch": `feature-login-${sha16("feature/login")}`,
         },
       },
     ],
@@ -194,7 +194,7 @@ describe("renderBranch", () => {
   });
 
   it("renders an Ingress for the preview host with the ingress class", () => {
-    expect(rendered.host).toMatch(/^feature-login-[0-9a-f]{8}--web\.preview\.example\.com$/);
+    expect(rendered.host).toMatch(/^feature-login-[0-9a-f]{16}--web\.preview\.example\.com$/);
     expect(rendered.ingress.spec).toEqual({
       ingressClassName: "nginx",
       rules: [

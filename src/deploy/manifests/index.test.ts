@@ -73,7 +73,7 @@ describe("renderAll", () => {
     ],
   ])("orders every object for egress %s", (egress, expected) => {
     const keys = renderAll(TENANT, branch(egress)).map(objectKey);
-    expect(keys.map((key) => key.replace(/api-main-[0-9a-f]{8}/, "api-main-NAME"))).toEqual(
+    expect(keys.map((key) => key.replace(/api-main-[0-9a-f]{16}/, "api-main-NAME"))).toEqual(
       expected,
     );
   });
