@@ -20,6 +20,7 @@ import {
   type KubernetesDeployStage,
 } from "./deploy/kubernetes-deploy-stage.ts";
 import { checkRunsClient } from "./github/check-runs.ts";
+import { deploymentsClient } from "./github/deployments.ts";
 import { createReporter } from "./github/reporter.ts";
 import { webhookApp } from "./github/webhook-app.ts";
 import { adminHandler } from "./http/admin.ts";
@@ -226,6 +227,10 @@ export async function startSlipway(config: Config, overrides: Overrides = {}): P
       const reporter = createReporter({
         clientFor: async (installationId) =>
           checkRunsClient(await probot.auth(installationId), GITHUB_TIMEOUT_MS),
+        deploymentsFor: async (installationId) =>
+          deploymentsClient(await probot.auth(installationId), GITHUB_TIMEOUT_MS),
+        checkRunUrl: (target, checkRunId) =>
+          `${config.github.webUrl}/${target.owner}/${target.repo}/runs/${checkRunId}`,
         secrets,
         now: () => new Date(now()),
       });

@@ -75,17 +75,44 @@ describe("push → check run", () => {
     expect(h.github.calls.some((c) => c.path === "/app/installations/11/access_tokens")).toBe(true);
   });
 
-  it("costs three check-run calls per push", async () => {
+  it("costs three check-run calls and three deployment calls per push", async () => {
     const before = h.github.apiCalls().length;
     await h.deliver("push", pushPayload({ sha: sha(3), branch: "budget", installationId: 11 }));
     await completed(sha(3));
     await settle(200); // room for a late, unwanted call
     const calls = h.github.apiCalls().slice(before);
-    expect(calls.map((c) => `${c.method} ${c.path.replace(/\d+$/, ":id")}`)).toEqual([
+    expect(calls.map((c) => `${c.method} ${c.path.replace(/\/\d+(?=\/|$)/g, "/:id")}`)).toEqual([
       "POST /repos/Codertocat/Hello-World/check-runs",
       "PATCH /repos/Codertocat/Hello-World/check-runs/:id",
+      "POST /repos/Codertocat/Hello-World/deployments",
+      "POST /repos/Codertocat/Hello-World/deployments/:id/statuses",
+      "POST /repos/Codertocat/Hello-World/deployments/:id/statuses",
       "PATCH /repos/Codertocat/Hello-World/check-runs/:id",
     ]);
+    const deployment = h.github.deployments.find((d) => d.ref === sha(3));
+    expect(deployment).toMatchObject({
+      environment: "preview/budget",
+      transient_environment: true,
+      production_environment: false,
+      auto_merge: false,
+      required_contexts: [],
+    });
+    expect(deployment?.statuses.map((s) => s.state)).toEqual(["in_progress", "success"]);
+    expect(deployment?.statuses[1]?.environment_url).toBe("https://budget.preview.test");
+    expect(deployment?.statuses[1]?.log_url).toMatch(/\/Codertocat\/Hello-World\/runs\/\d+$/);
+  });
+
+  it("deploys the default branch to the production environment", async () => {
+    await h.deliver("push", pushPayload({ sha: sha(8), branch: "master", installationId: 11 }));
+    await completed(sha(8));
+    const deployment = await h.github.waitFor(() =>
+      h.github.deployments.find((d) => d.ref === sha(8)),
+    );
+    expect(deployment).toMatchObject({
+      environment: "production",
+      production_environment: true,
+      transient_environment: false,
+    });
   });
 
   it("does nothing for a redelivery, even after the first job was cleaned up", async () => {
@@ -116,7 +143,10 @@ describe("push → check run", () => {
     expect(runsOn(sha(4))).toHaveLength(1);
   });
 
-  it("tears down on branch deletion and never builds", async () => {
+  it("tears down on branch deletion, never builds, and retires its deployments", async () => {
+    // A preview of the branch first, so the teardown has a deployment to retire.
+    await h.deliver("push", pushPayload({ sha: sha(9), branch: "gone", installationId: 31 }));
+    await completed(sha(9));
     const before = build.started.length;
     const response = await h.deliver(
       "push",
@@ -125,6 +155,11 @@ describe("push → check run", () => {
     expect(response.status).toBe(200);
     const torn = await h.github.waitFor(() => deploy.teardowns.find((t) => t.branch === "gone"));
     expect(torn).toMatchObject({ installationId: 31, owner: "Codertocat", repo: "Hello-World" });
+    await h.github.waitFor(() =>
+      h.github.deployments.find(
+        (d) => d.environment === "preview/gone" && d.statuses.some((s) => s.state === "inactive"),
+      ),
+    );
     expect(build.started.length).toBe(before);
     expect(runsOn("0".repeat(40))).toHaveLength(0);
   });

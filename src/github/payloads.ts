@@ -15,6 +15,7 @@ export const Repository = z.object({
   id: Id,
   name: RepoName,
   owner: z.object({ login: Login }),
+  default_branch: z.string().min(1).max(1024).optional(),
 });
 export type Repository = z.infer<typeof Repository>;
 

@@ -1,4 +1,6 @@
-import type { RunTarget } from "../queue/intent.ts";
+import type { BranchTarget, RunTarget } from "../queue/intent.ts";
+import type { DeploymentsClient } from "./deployments.ts";
+import { environmentFor } from "./environment.ts";
 import type { RunOutcome, StageName } from "../report/outcome.ts";
 import { renderCheckRun, renderProgress } from "../report/render-check-run.ts";
 import type { CheckRunsClient } from "./check-runs.ts";
@@ -6,6 +8,10 @@ import type { CheckRunsClient } from "./check-runs.ts";
 export interface ReporterDeps {
   /** The check-run client of an installation (its token is fetched and cached by Probot). */
   clientFor: (installationId: number) => Promise<CheckRunsClient>;
+  /** The Deployments API client of an installation. */
+  deploymentsFor: (installationId: number) => Promise<DeploymentsClient>;
+  /** The web page of a check run, for deployments' log links. */
+  checkRunUrl: (target: BranchTarget, checkRunId: number) => string;
   /** Values that must never appear in a check run (tokens, passwords). */
   secrets: () => readonly string[];
   now: () => Date;
@@ -16,8 +22,8 @@ export interface ReporterDeps {
  * (queued), started (in progress), concluded.
  */
 export function createReporter(deps: ReporterDeps) {
-  const { clientFor, secrets, now } = deps;
-  const where = (target: RunTarget) => ({ owner: target.owner, repo: target.repo });
+  const { clientFor, deploymentsFor, checkRunUrl, secrets, now } = deps;
+  const where = (target: BranchTarget) => ({ owner: target.owner, repo: target.repo });
 
   return {
     /** Creates the queued check run; `lookupFirst` after a failed attempt that may have created it. */
@@ -52,6 +58,67 @@ export function createReporter(deps: ReporterDeps) {
           stages: [],
         }),
       });
+    },
+
+    /**
+     * Opens a GitHub deployment of the run's commit as the deploy stage starts, in progress, with
+     * the check run as its log (two calls). Returns its id.
+     */
+    async deploymentStarted(
+      target: RunTarget,
+      runKey: string,
+      checkRunId: number,
+    ): Promise<number> {
+      const client = await deploymentsFor(target.installationId);
+      const environment = environmentFor(target.branch, target.defaultBranch);
+      const id = await client.create(where(target), {
+        sha: target.sha,
+        environment: environment.name,
+        production: environment.production,
+        runKey,
+      });
+      await client.status(where(target), id, {
+        state: "in_progress",
+        logUrl: checkRunUrl(target, checkRunId),
+      });
+      return id;
+    },
+
+    /** Concludes the run's deployment: success with the preview URL, or failure (one call). */
+    async deploymentFinished(
+      target: RunTarget,
+      deploymentId: number,
+      checkRunId: number,
+      outcome: RunOutcome,
+    ): Promise<void> {
+      const client = await deploymentsFor(target.installationId);
+      const state =
+        outcome.conclusion === "success"
+          ? "success"
+          : outcome.conclusion === "failure"
+            ? "failure"
+            : "error";
+      await client.status(where(target), deploymentId, {
+        state,
+        logUrl: checkRunUrl(target, checkRunId),
+        ...(outcome.previewUrl === undefined ? {} : { environmentUrl: outcome.previewUrl }),
+        description: state === "success" ? "Preview ready" : `Preview ${outcome.conclusion}`,
+      });
+    },
+
+    /** Marks a torn-down branch's deployments inactive, so GitHub stops linking to them. */
+    async deploymentsInactive(target: BranchTarget): Promise<number> {
+      const client = await deploymentsFor(target.installationId);
+      const ids = await client.list(
+        where(target),
+        environmentFor(target.branch, target.defaultBranch).name,
+      );
+      for (const id of ids)
+        await client.status(where(target), id, {
+          state: "inactive",
+          description: "Branch deleted",
+        });
+      return ids.length;
     },
 
     /** Shows a run as queued again: its worker stopped and another one will resume it. */

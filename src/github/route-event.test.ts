@@ -16,6 +16,7 @@ describe("routeEvent", () => {
         repo: "Hello-World",
         repoId: 186853002,
         branch: "feature/x",
+        defaultBranch: "master",
         sha: SHA,
       },
     });

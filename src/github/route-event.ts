@@ -27,6 +27,9 @@ function fromPush(payload: unknown): Intent {
     repo: repository.name,
     repoId: repository.id,
     branch: ref.slice(BRANCH_PREFIX.length),
+    ...(repository.default_branch === undefined
+      ? {}
+      : { defaultBranch: repository.default_branch }),
   };
   if (deleted) return { kind: "teardown", target };
   if (/^0{40}$/.test(after)) return { kind: "ignore", reason: "push without a commit" };
@@ -48,6 +51,9 @@ function fromRerun(
       repo: parsed.repository.name,
       repoId: parsed.repository.id,
       branch,
+      ...(parsed.repository.default_branch === undefined
+        ? {}
+        : { defaultBranch: parsed.repository.default_branch }),
       sha,
     },
   };

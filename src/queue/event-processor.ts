@@ -44,11 +44,15 @@ export function createEventProcessor(deps: QueueDeps) {
         }
         case "teardown": {
           const data = parseJob(TeardownJob, job);
-          if (deps.deploy)
+          if (deps.deploy) {
             await deps.deploy.teardownBranch(data.target, {
               signal: AbortSignal.timeout(60_000),
               log,
             });
+            // GitHub stops linking to the preview ("View deployment").
+            const inactive = await deps.reporter.deploymentsInactive(data.target);
+            log.info({ inactive }, "branch deployments marked inactive");
+          }
           return "torn down";
         }
         case "tenant":

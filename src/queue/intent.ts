@@ -5,6 +5,8 @@ export interface BranchTarget {
   repo: string;
   repoId: number;
   branch: string;
+  /** The repository's default branch, when the event said (its deploys are `production`). */
+  defaultBranch?: string;
 }
 
 /** A commit of a branch to build and deploy. */

@@ -10,6 +10,7 @@ const BranchTargetSchema = z.object({
   repo: z.string().min(1),
   repoId: Id,
   branch: z.string().min(1),
+  defaultBranch: z.string().min(1).exactOptional(),
 });
 
 const RunTargetSchema = BranchTargetSchema.extend({ sha: Sha });

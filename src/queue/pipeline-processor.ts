@@ -44,6 +44,18 @@ export function createPipelineProcessor(deps: QueueDeps, settings: PipelineSetti
         // One in-progress update per run (the API budget is three check-run calls per push).
         // It is cosmetic: if GitHub fails it, the build goes on and the conclusion still lands.
         onStage: async (stage) => {
+          if (stage === "deploy") {
+            // A GitHub deployment for the preview (best effort: the deploy goes on without it).
+            await reporter
+              .deploymentStarted(data.target, data.runKey, data.checkRunId)
+              .then((id) => runs.setDeployment(data.runKey, id))
+              .catch((error: unknown) => {
+                log.warn(
+                  { error: safeError(error, deps.secrets()).message },
+                  "could not open a GitHub deployment",
+                );
+              });
+          }
           if (shown) return;
           shown = true;
           await reporter.started(data.target, data.checkRunId, stage).catch((error: unknown) => {
@@ -60,6 +72,21 @@ export function createPipelineProcessor(deps: QueueDeps, settings: PipelineSetti
       return reason.success ? { ...outcome, cancelReason: describeCancel(reason.data) } : outcome;
     } finally {
       watch.release();
+    }
+  }
+
+  /** Concludes the run's GitHub deployment, if its deploy stage opened one (once, best effort). */
+  async function concludeDeployment(data: PipelineJob, outcome: RunOutcome, log: Logger) {
+    const state = await runs.get(data.runKey);
+    if (state.deploymentId === undefined || state.deploymentDone) return;
+    try {
+      await reporter.deploymentFinished(data.target, state.deploymentId, data.checkRunId, outcome);
+      await runs.markDeploymentDone(data.runKey);
+    } catch (error) {
+      log.warn(
+        { error: safeError(error, deps.secrets()).message },
+        "could not conclude the GitHub deployment",
+      );
     }
   }
 
@@ -112,6 +139,7 @@ export function createPipelineProcessor(deps: QueueDeps, settings: PipelineSetti
           }
         }
       }
+      await concludeDeployment(data, outcome, log);
       await reportOutcome(deps, { runKey, target, checkRunId }, outcome, log);
       return outcome.conclusion;
     } catch (error) {

@@ -57,6 +57,7 @@ const StoredTarget = z.object({
   repoId: z.number(),
   branch: z.string(),
   sha: z.string(),
+  defaultBranch: z.string().exactOptional(),
 }) satisfies z.ZodType<RunTarget>;
 
 /** What Slipway remembers about one run between attempts and across worker crashes. */
@@ -71,6 +72,9 @@ export interface RunState {
   reported: boolean;
   /** When the run was opened (ms), for the sweeper's give-up rule. */
   openedAt?: number;
+  /** The GitHub deployment opened for the run's deploy stage, and whether it was concluded. */
+  deploymentId?: number;
+  deploymentDone: boolean;
 }
 
 function parseJson<T>(schema: z.ZodType<T>, text: string | undefined): T | undefined {
@@ -98,12 +102,16 @@ export function runStateStore(redis: Redis, keys: RedisKeys, now: () => number) 
       const cancel = parseJson(CancelMessage.shape.reason, raw["cancel"]);
       const checkRunId = raw["checkRunId"] === undefined ? undefined : Number(raw["checkRunId"]);
       const openedAt = raw["openedAt"] === undefined ? undefined : Number(raw["openedAt"]);
+      const deploymentId =
+        raw["deploymentId"] === undefined ? undefined : Number(raw["deploymentId"]);
       return {
         ...(target === undefined ? {} : { target }),
         ...(checkRunId === undefined ? {} : { checkRunId }),
         ...(outcome === undefined ? {} : { outcome }),
         ...(cancel === undefined ? {} : { cancel }),
         ...(openedAt === undefined ? {} : { openedAt }),
+        ...(deploymentId === undefined ? {} : { deploymentId }),
+        deploymentDone: raw["deploymentDone"] === "1",
         reported: raw["reported"] === "1",
       };
     },
@@ -136,6 +144,22 @@ export function runStateStore(redis: Redis, keys: RedisKeys, now: () => number) 
         .exec();
       const stored = result?.[3]?.[1];
       return parseJson(StoredOutcome, typeof stored === "string" ? stored : undefined) ?? outcome;
+    },
+
+    async setDeployment(runKey: string, deploymentId: number): Promise<void> {
+      await redis
+        .multi()
+        .hset(key(runKey), { deploymentId: String(deploymentId) })
+        .expire(key(runKey), RUN_TTL_SECONDS)
+        .exec();
+    },
+
+    async markDeploymentDone(runKey: string): Promise<void> {
+      await redis
+        .multi()
+        .hset(key(runKey), { deploymentDone: "1" })
+        .expire(key(runKey), RUN_TTL_SECONDS)
+        .exec();
     },
 
     async requestCancel(runKey: string, reason: CancelReason): Promise<void> {

@@ -525,13 +525,13 @@ describe("startFakeGitHub", () => {
   it("answers 404 to any other route and records it", async () => {
     const token = await issueToken(gh);
 
-    const response = await api(gh, "GET", "/repos/acme/web/deployments?per_page=5", { token });
+    const response = await api(gh, "GET", "/repos/acme/web/releases?per_page=5", { token });
 
     expect(response.status).toBe(404);
     expect(response.body).toMatchObject({ message: "Not Found" });
     expect(gh.calls.at(-1)).toMatchObject({
       method: "GET",
-      path: "/repos/acme/web/deployments",
+      path: "/repos/acme/web/releases",
       query: { per_page: "5" },
       status: 404,
     });

@@ -3,6 +3,7 @@ import { createServer, STATUS_CODES, type IncomingMessage, type ServerResponse }
 import type { AddressInfo } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
 import { z } from "zod";
+import { fakeDeployments, type FakeDeployment } from "./fake-github-deployments.ts";
 
 /** One request the fake received, as it arrived, with the status it was answered. */
 export interface RecordedCall {
@@ -64,6 +65,8 @@ export interface FakeGitHub {
   host: string;
   calls: RecordedCall[];
   checkRuns: FakeCheckRun[];
+  /** Deployments created through the Deployments API, with their statuses. */
+  deployments: FakeDeployment[];
   /** Every installation token handed out, in order. */
   tokensIssued: string[];
   /** Make the next `times` requests matching method+path-pattern answer `status` (optional body/headers, optional delayMs, or `reset: true` to destroy the socket) instead of being handled. */
@@ -370,6 +373,7 @@ export async function startFakeGitHub(options: { tokenPrefix?: string } = {}): P
   const tokenPrefix = options.tokenPrefix ?? "ghs_fake";
   const calls: RecordedCall[] = [];
   const checkRuns: FakeCheckRun[] = [];
+  const deploymentsApi = fakeDeployments();
   const tokensIssued: string[] = [];
   const faults: Array<{ match: FaultMatch; fault: Fault; remaining: number }> = [];
   const suites = new Map<string, number>();
@@ -595,7 +599,20 @@ export async function startFakeGitHub(options: { tokenPrefix?: string } = {}): P
       return;
     }
     const route = matchRoute(method, path);
-    send(res, call, route === undefined ? error(404, "Not Found") : handleRoute(route, call));
+    if (route === undefined) {
+      const token = bearerOrToken(firstHeader(call.headers.authorization));
+      if (deploymentsApi.matches(path) && (token === undefined || !tokensIssued.includes(token))) {
+        send(res, call, error(401, "Bad credentials"));
+        return;
+      }
+      send(
+        res,
+        call,
+        deploymentsApi.handle(method, path, call.query, call.body) ?? error(404, "Not Found"),
+      );
+      return;
+    }
+    send(res, call, handleRoute(route, call));
   }
 
   const server = createServer((req, res) => {
@@ -622,6 +639,7 @@ export async function startFakeGitHub(options: { tokenPrefix?: string } = {}): P
     host,
     calls,
     checkRuns,
+    deployments: deploymentsApi.deployments,
     tokensIssued,
     failNext(match, fault) {
       faults.push({ match, fault, remaining: fault.times ?? 1 });
