@@ -21,6 +21,8 @@ import {
 } from "./deploy/kubernetes-deploy-stage.ts";
 import { checkRunsClient } from "./github/check-runs.ts";
 import { deploymentsClient } from "./github/deployments.ts";
+import { hookDeliveriesClient } from "./github/hook-deliveries.ts";
+import { deliveryLogStore } from "./queue/delivery-log-store.ts";
 import { createReporter } from "./github/reporter.ts";
 import { webhookApp } from "./github/webhook-app.ts";
 import { adminHandler } from "./http/admin.ts";
@@ -299,6 +301,15 @@ export async function startSlipway(config: Config, overrides: Overrides = {}): P
         now,
         secrets,
         metrics,
+        ...(config.redeliverIntervalMs === undefined
+          ? {}
+          : {
+              recovery: {
+                // The app's own JWT: the delivery log belongs to the app, not an installation.
+                client: async () => hookDeliveriesClient(await probot.auth(), GITHUB_TIMEOUT_MS),
+                store: deliveryLogStore(redis, keys, now),
+              },
+            }),
         sweep: {
           graceMs: overrides.sweep?.graceMs ?? 30_000,
           giveUpMs: overrides.sweep?.giveUpMs ?? 24 * 3600 * 1000,
@@ -342,6 +353,15 @@ export async function startSlipway(config: Config, overrides: Overrides = {}): P
         { every: overrides.sweep?.everyMs ?? 60_000 },
         { name: "sweep", data: {}, opts: { removeOnComplete: true, removeOnFail: 100 } },
       );
+      if (config.redeliverIntervalMs === undefined) {
+        await events.removeJobScheduler("recover-deliveries");
+      } else {
+        await events.upsertJobScheduler(
+          "recover-deliveries",
+          { every: config.redeliverIntervalMs },
+          { name: "recover", data: {}, opts: { removeOnComplete: true, removeOnFail: 100 } },
+        );
+      }
       log.info({ buildSlots: config.queue.buildConcurrency }, "worker started");
     }
 

@@ -48,6 +48,18 @@ export const EnvSchema = z.object({
   LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"),
   LOG_FORMAT: z.enum(["json", "pretty"]).default("json"),
   SLIPWAY_SHUTDOWN_GRACE: duration("25s"),
+  SLIPWAY_REDELIVER_INTERVAL: z
+    .string()
+    .default("5m")
+    .transform((text, ctx) => {
+      if (text === "off") return undefined;
+      const ms = parseDuration(text);
+      if (ms === undefined || ms < 10_000) {
+        ctx.addIssue({ code: "custom", message: 'must be a duration of at least 10s, or "off"' });
+        return z.NEVER;
+      }
+      return ms;
+    }),
   SLIPWAY_ADMIN_TOKEN: optionalText.pipe(
     z.string().min(16, "must be at least 16 characters (use a random token)").optional(),
   ),
@@ -160,6 +172,8 @@ export interface Config {
   logFormat: Env["LOG_FORMAT"];
   /** How long running jobs may finish after SIGTERM before they are handed back. */
   shutdownGraceMs: number;
+  /** How often failed webhook deliveries are looked for and redelivered; undefined when off. */
+  redeliverIntervalMs: number | undefined;
   /** Enables the queue dashboard at /admin/queues for holders of this token. */
   adminToken: string | undefined;
   redis: { url: string; prefix: string };
@@ -263,6 +277,7 @@ function toConfig(e: Env): Config {
     logLevel: e.LOG_LEVEL,
     logFormat: e.LOG_FORMAT,
     shutdownGraceMs: e.SLIPWAY_SHUTDOWN_GRACE,
+    redeliverIntervalMs: e.SLIPWAY_REDELIVER_INTERVAL,
     adminToken: e.SLIPWAY_ADMIN_TOKEN,
     redis: { url: e.REDIS_URL, prefix: e.SLIPWAY_REDIS_PREFIX },
     queue: {

@@ -6,6 +6,7 @@ import { cancelQueued } from "./cancel-queued.ts";
 import { CancelJob, TeardownJob } from "./jobs.ts";
 import { parseJob, type QueueDeps } from "./queue-deps.ts";
 import { safeError } from "./safe-error.ts";
+import { recoverDeliveries } from "./recover-deliveries.ts";
 import { sweep } from "./sweep.ts";
 import { tenantChange } from "./tenant-change.ts";
 
@@ -59,6 +60,8 @@ export function createEventProcessor(deps: QueueDeps) {
           return await tenantChange(deps, job, log);
         case "sweep":
           return await sweep(deps, log);
+        case "recover":
+          return await recoverDeliveries(deps, log);
         default:
           throw new UnrecoverableError(`unknown job ${job.name}`);
       }

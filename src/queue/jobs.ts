@@ -68,6 +68,7 @@ export const JOB_SCHEMAS = {
   tenant: TenantJob,
   cancel: CancelJob,
   sweep: z.object({}),
+  recover: z.object({}),
 } as const;
 
 export type JobName = keyof typeof JOB_SCHEMAS;

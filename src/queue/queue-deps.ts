@@ -4,6 +4,8 @@ import type { z } from "zod";
 import type { DeployStage } from "../deploy/deploy-stage.ts";
 import type { Reporter } from "../github/reporter.ts";
 import type { Metrics } from "../http/metrics.ts";
+import type { HookDeliveriesClient } from "../github/hook-deliveries.ts";
+import type { DeliveryLogStore } from "./delivery-log-store.ts";
 import type { Cancellation } from "./cancellation.ts";
 import type { FairScheduler } from "./fair.ts";
 import type { RetryPolicy } from "./job-options.ts";
@@ -25,6 +27,8 @@ export interface QueueDeps {
   /** Values never to be written anywhere (tokens, passwords, keys). */
   secrets: () => readonly string[];
   metrics: Metrics;
+  /** Missed-delivery recovery (the app's webhook log), when enabled. */
+  recovery?: { client: () => Promise<HookDeliveriesClient>; store: DeliveryLogStore };
   sweep: {
     /** Open runs younger than this are left alone (their jobs are still being set up). */
     graceMs: number;

@@ -4,6 +4,7 @@ import type { AddressInfo } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
 import { z } from "zod";
 import { fakeDeployments, type FakeDeployment } from "./fake-github-deployments.ts";
+import { fakeHookDeliveries } from "./fake-github-hook-deliveries.ts";
 
 /** One request the fake received, as it arrived, with the status it was answered. */
 export interface RecordedCall {
@@ -67,6 +68,8 @@ export interface FakeGitHub {
   checkRuns: FakeCheckRun[];
   /** Deployments created through the Deployments API, with their statuses. */
   deployments: FakeDeployment[];
+  /** The app's webhook deliveries log (`/app/hook/deliveries`) and redelivery requests. */
+  hookDeliveries: ReturnType<typeof fakeHookDeliveries>;
   /** Every installation token handed out, in order. */
   tokensIssued: string[];
   /** Make the next `times` requests matching method+path-pattern answer `status` (optional body/headers, optional delayMs, or `reset: true` to destroy the socket) instead of being handled. */
@@ -374,6 +377,7 @@ export async function startFakeGitHub(options: { tokenPrefix?: string } = {}): P
   const calls: RecordedCall[] = [];
   const checkRuns: FakeCheckRun[] = [];
   const deploymentsApi = fakeDeployments();
+  const hookDeliveries = fakeHookDeliveries();
   const tokensIssued: string[] = [];
   const faults: Array<{ match: FaultMatch; fault: Fault; remaining: number }> = [];
   const suites = new Map<string, number>();
@@ -600,6 +604,15 @@ export async function startFakeGitHub(options: { tokenPrefix?: string } = {}): P
     }
     const route = matchRoute(method, path);
     if (route === undefined) {
+      if (hookDeliveries.matches(path)) {
+        if (jwtIssuer(firstHeader(call.headers.authorization)) === undefined) {
+          send(res, call, error(401, "A JSON web token could not be decoded"));
+          return;
+        }
+        const reply = hookDeliveries.handle(method, path, call.query, baseUrl);
+        send(res, call, reply ?? error(404, "Not Found"));
+        return;
+      }
       const token = bearerOrToken(firstHeader(call.headers.authorization));
       if (deploymentsApi.matches(path) && (token === undefined || !tokensIssued.includes(token))) {
         send(res, call, error(401, "Bad credentials"));
@@ -640,6 +653,7 @@ export async function startFakeGitHub(options: { tokenPrefix?: string } = {}): P
     calls,
     checkRuns,
     deployments: deploymentsApi.deployments,
+    hookDeliveries,
     tokensIssued,
     failNext(match, fault) {
       faults.push({ match, fault, remaining: fault.times ?? 1 });
