@@ -1,5 +1,5 @@
 import { realpathSync } from "node:fs";
-import { createServer } from "node:http";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { KubeConfig } from "@kubernetes/client-node";
 import { fileURLToPath } from "node:url";
 import { Queue, type ConnectionOptions } from "bullmq";
@@ -24,7 +24,7 @@ import { deploymentsClient } from "./github/deployments.ts";
 import { hookDeliveriesClient } from "./github/hook-deliveries.ts";
 import { deliveryLogStore } from "./queue/delivery-log-store.ts";
 import { createReporter } from "./github/reporter.ts";
-import { webhookApp } from "./github/webhook-app.ts";
+import { webhookHandler } from "./github/webhook-handler.ts";
 import { adminHandler } from "./http/admin.ts";
 import { healthHandler } from "./http/health.ts";
 import { createMetrics, type Metrics } from "./http/metrics.ts";
@@ -163,7 +163,16 @@ export async function startSlipway(config: Config, overrides: Overrides = {}): P
     redisPassword(config.redis.url),
     config.adminToken,
   ].filter((s): s is string => s !== undefined && s !== "");
-  const secrets = () => secretValues;
+  // Installation tokens this process fetched (for builds): redacted wherever text is shown or
+  // stored, whatever their format. Kept in memory only, the newest few hundred.
+  const liveTokens = new Set<string>();
+  const rememberToken = (token: string) => {
+    liveTokens.delete(token);
+    liveTokens.add(token);
+    if (liveTokens.size > 500) liveTokens.delete(liveTokens.values().next().value ?? "");
+    return token;
+  };
+  const secrets = () => [...secretValues, ...liveTokens];
 
   const connections: Redis[] = [];
   const closers: Array<(options: { force: boolean; graceMs: number }) => Promise<unknown>> = [];
@@ -280,7 +289,8 @@ export async function startSlipway(config: Config, overrides: Overrides = {}): P
               client: daggerClient,
               tokenFor: async (installationId) => {
                 const octokit = await probot.auth(installationId);
-                return InstallationToken.parse(await octokit.auth({ type: "installation" })).token;
+                const auth = await octokit.auth({ type: "installation" });
+                return rememberToken(InstallationToken.parse(auth).token);
               },
               cloneUrl: (owner, repo) => `${config.github.webUrl}/${owner}/${repo}.git`,
               webUrl: (owner, repo) => `${config.github.webUrl}/${owner}/${repo}`,
@@ -418,7 +428,13 @@ export async function startSlipway(config: Config, overrides: Overrides = {}): P
     if (config.role !== "worker") {
       const redis = withScripts(connect("web-commands"));
       const intake = createIntake({ redis, events, keys, retry });
-      const deliveryMetrics = metrics.deliveries;
+      const webhook = webhookHandler({
+        path: config.github.webhookPath,
+        secret: config.github.webhookSecret ?? "development",
+        intake,
+        log,
+        deliveries: metrics.deliveries,
+      });
       const server = new Server({
         host: config.http.host ?? "0.0.0.0",
         port: config.http.port,
@@ -429,19 +445,37 @@ export async function startSlipway(config: Config, overrides: Overrides = {}): P
         log,
         Probot: SlipwayProbot,
       });
-      await server.load(async (app, { addHandler }) => {
+      await server.load((_app, { addHandler }) => {
         addHandler(health);
         if (config.adminToken !== undefined) {
           addHandler(adminHandler({ token: config.adminToken, queues: [events, builds] }));
         }
-        await webhookApp({ intake, log, deliveries: deliveryMetrics })(app, {
-          addHandler,
-          cwd: process.cwd(),
-        });
       });
       // Stop taking deliveries before anything else closes.
       closers.unshift(() => server.stop());
-      await server.start();
+      const http = await server.start();
+      // Slipway answers its webhook path itself, ahead of Probot's middleware (whose webhook code
+      // would run on a payload before Slipway validated it); everything else — the setup and
+      // static pages, health, the dashboard — stays Probot's server's. The smee proxy, if any,
+      // still forwards to the same path.
+      const probotListeners = http.listeners("request") as Array<
+        (req: IncomingMessage, res: ServerResponse) => void
+      >;
+      http.removeAllListeners("request");
+      http.on("request", (req: IncomingMessage, res: ServerResponse) => {
+        webhook(req, res).then(
+          (handled) => {
+            if (!handled) for (const listener of probotListeners) listener.call(http, req, res);
+          },
+          (error: unknown) => {
+            log.error(
+              { error: error instanceof Error ? error.message : String(error) },
+              "webhook handler failed",
+            );
+            if (!res.headersSent) res.writeHead(500).end();
+          },
+        );
+      });
       port = server.port;
     }
 

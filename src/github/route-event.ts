@@ -21,6 +21,7 @@ function fromPush(payload: unknown): Intent {
   if (!parsed.success) return invalid("push", parsed.error);
   const { ref, after, deleted, repository, installation } = parsed.data;
   if (!ref.startsWith(BRANCH_PREFIX)) return { kind: "ignore", reason: `not a branch: ${ref}` };
+  if (ref === BRANCH_PREFIX) return { kind: "ignore", reason: "a branch without a name" };
   const target = {
     installationId: installation.id,
     owner: repository.owner.login,
@@ -111,9 +112,13 @@ function fromInstallationRepositories(payload: unknown): Intent {
  * no GitHub API call — the request path must answer GitHub quickly.
  */
 export function routeEvent(name: string, payload: unknown): Intent {
+  // Never String() an untrusted value: an object with a hostile toString would throw.
   const action =
-    typeof payload === "object" && payload !== null && "action" in payload
-      ? String(payload.action)
+    typeof payload === "object" &&
+    payload !== null &&
+    "action" in payload &&
+    typeof payload.action === "string"
+      ? payload.action
       : undefined;
   switch (name) {
     case "push":
