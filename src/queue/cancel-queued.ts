@@ -28,6 +28,10 @@ export async function cancelQueued(
   if (state.outcome && state.target) {
     // Saved by an earlier attempt (or the run finished): only the report may be missing.
     if (state.outcome.conclusion === "cancelled" && build === undefined) {
+      // No check run yet: the announce job saved this outcome and is creating the check run
+      // with it right now; reporting here too would create a second one. (Its retry looks the
+      // run up by external id, and the sweeper covers a crash.)
+      if (options.report && state.checkRunId === undefined) return "finished";
       if (options.report) {
         await reportOutcome(
           deps,
