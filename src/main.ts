@@ -1,6 +1,5 @@
 import { realpathSync } from "node:fs";
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import { KubeConfig } from "@kubernetes/client-node";
+import type { KubeConfig } from "@kubernetes/client-node";
 import { fileURLToPath } from "node:url";
 import { Queue, type ConnectionOptions } from "bullmq";
 import { Redis } from "ioredis";
@@ -26,7 +25,14 @@ import { deliveryLogStore } from "./queue/delivery-log-store.ts";
 import { createReporter } from "./github/reporter.ts";
 import { webhookHandler } from "./github/webhook-handler.ts";
 import { adminHandler } from "./http/admin.ts";
+import { cachedReadiness } from "./http/cached-readiness.ts";
 import { healthHandler } from "./http/health.ts";
+import { startHealthServer } from "./http/health-server.ts";
+import { stopOnSignals } from "./stop-on-signals.ts";
+import { takeOverWebhooks } from "./http/take-over-webhooks.ts";
+import { redisPassword } from "./config/redis-password.ts";
+import { defaultKubeConfig } from "./deploy/default-kube-config.ts";
+import { within } from "./support/within.ts";
 import { createMetrics, type Metrics } from "./http/metrics.ts";
 import { octokitMetrics } from "./github/octokit-metrics.ts";
 import { createLogger } from "./logger.ts";
@@ -75,55 +81,6 @@ export interface Running {
 }
 
 const GITHUB_TIMEOUT_MS = 60_000;
-
-function redisPassword(url: string): string | undefined {
-  try {
-    return decodeURIComponent(new URL(url).password) || undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/** Rejects when `promise` takes longer than `ms` (readiness answers, it never hangs). */
-function within<T>(ms: number, what: string, promise: Promise<T>): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      reject(new Error(`${what} did not answer within ${ms} ms`));
-    }, ms);
-    promise.then(
-      (value) => {
-        clearTimeout(timer);
-        resolve(value);
-      },
-      (error: unknown) => {
-        clearTimeout(timer);
-        reject(error instanceof Error ? error : new Error(String(error)));
-      },
-    );
-  });
-}
-
-function defaultKubeConfig(): KubeConfig {
-  const kubeConfig = new KubeConfig();
-  // KUBECONFIG, ~/.kube/config, or the in-cluster service account: the client's own discovery.
-  kubeConfig.loadFromDefault();
-  return kubeConfig;
-}
-
-/** A readiness check that costs API calls, run at most once per `ttlMs`. */
-function cachedReadiness(
-  check: () => Promise<{ ok: true } | { ok: false; problems: string[] }>,
-  ttlMs: number,
-): () => Promise<void> {
-  let last: { at: number; problems: string[] } | undefined;
-  return async () => {
-    if (last === undefined || Date.now() - last.at > ttlMs) {
-      const result = await check();
-      last = { at: Date.now(), problems: result.ok ? [] : result.problems };
-    }
-    if (last.problems.length > 0) throw new Error(last.problems.join("; "));
-  };
-}
 
 /** What Octokit's installation auth resolves to (only the token is used, never stored). */
 const InstallationToken = z.object({ token: z.string().min(1) });
@@ -399,31 +356,13 @@ export async function startSlipway(config: Config, overrides: Overrides = {}): P
 
     let port: number | undefined;
     if (config.role === "worker") {
-      // A worker has no webhooks, but the cluster still probes it and Prometheus scrapes it.
-      const server = createServer((req, res) => {
-        health(req, res).then(
-          (answered) => {
-            if (!answered) res.writeHead(404).end();
-          },
-          () => {
-            res.writeHead(500).end();
-          },
-        );
+      const healthServer = await startHealthServer(health, {
+        port: config.http.port,
+        host: config.http.host ?? "0.0.0.0",
       });
-      await new Promise<void>((resolve) => {
-        server.listen(config.http.port, config.http.host ?? "0.0.0.0", resolve);
-      });
-      const address = server.address();
-      port = typeof address === "object" && address !== null ? address.port : undefined;
+      port = healthServer.port;
       // Closed last: probes keep answering while running jobs finish.
-      closers.push(
-        () =>
-          new Promise((resolve) => {
-            server.close(() => {
-              resolve(undefined);
-            });
-          }),
-      );
+      closers.push(healthServer.close);
     }
     if (config.role !== "worker") {
       const redis = withScripts(connect("web-commands"));
@@ -454,28 +393,7 @@ export async function startSlipway(config: Config, overrides: Overrides = {}): P
       // Stop taking deliveries before anything else closes.
       closers.unshift(() => server.stop());
       const http = await server.start();
-      // Slipway answers its webhook path itself, ahead of Probot's middleware (whose webhook code
-      // would run on a payload before Slipway validated it); everything else — the setup and
-      // static pages, health, the dashboard — stays Probot's server's. The smee proxy, if any,
-      // still forwards to the same path.
-      const probotListeners = http.listeners("request") as Array<
-        (req: IncomingMessage, res: ServerResponse) => void
-      >;
-      http.removeAllListeners("request");
-      http.on("request", (req: IncomingMessage, res: ServerResponse) => {
-        webhook(req, res).then(
-          (handled) => {
-            if (!handled) for (const listener of probotListeners) listener.call(http, req, res);
-          },
-          (error: unknown) => {
-            log.error(
-              { error: error instanceof Error ? error.message : String(error) },
-              "webhook handler failed",
-            );
-            if (!res.headersSent) res.writeHead(500).end();
-          },
-        );
-      });
+      takeOverWebhooks(http, webhook, log);
       port = server.port;
     }
 
@@ -507,36 +425,6 @@ export async function main(env: Record<string, string | undefined>): Promise<voi
   const log = createLogger(config.logLevel, config.logFormat);
   const running = await startSlipway(config, { log });
   stopOnSignals(running, log, config.shutdownGraceMs);
-}
-
-/**
- * SIGTERM or SIGINT stops gracefully (see {@link Running.close}) and exits 0; a second signal
- * exits at once: running jobs' locks then expire and other workers take them over.
- */
-export function stopOnSignals(running: Running, log: Logger, graceMs: number): void {
-  let stopping = false;
-  const stop = (signal: string) => {
-    if (stopping) process.exit(1);
-    stopping = true;
-    const started = Date.now();
-    log.info({ signal, graceMs }, "stopping");
-    running.close({ graceMs }).then(
-      () => {
-        log.info({ ms: Date.now() - started }, "stopped");
-        process.exit(0);
-      },
-      (error: unknown) => {
-        log.error({ err: error }, "stopping failed");
-        process.exit(1);
-      },
-    );
-  };
-  process.on("SIGTERM", () => {
-    stop("SIGTERM");
-  });
-  process.on("SIGINT", () => {
-    stop("SIGINT");
-  });
 }
 
 function isEntryPoint(): boolean {

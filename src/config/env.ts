@@ -1,5 +1,8 @@
 import { z } from "zod";
+import type { Config } from "./config.ts";
 import { parseDuration } from "./duration.ts";
+
+export type { Config } from "./config.ts";
 
 /** Thrown when the environment cannot start Slipway; the message names each variable. */
 export class ConfigError extends Error {
@@ -151,58 +154,6 @@ const SECRET_VARIABLES = new Set([
 ]);
 
 export type Env = z.output<typeof EnvSchema>;
-
-/** The configuration Slipway runs with, derived once from the environment. */
-export interface Config {
-  production: boolean;
-  role: "all" | "web" | "worker";
-  github: {
-    appId: string | undefined;
-    privateKey: { value: string } | { path: string } | undefined;
-    webhookSecret: string | undefined;
-    webhookPath: string;
-    webhookProxyUrl: string | undefined;
-    /** The REST API's base URL. */
-    baseUrl: string;
-    /** The web host repositories are cloned from (https://github.com or the GHE host). */
-    webUrl: string;
-  };
-  http: { port: number; host: string | undefined };
-  logLevel: Env["LOG_LEVEL"];
-  logFormat: Env["LOG_FORMAT"];
-  /** How long running jobs may finish after SIGTERM before they are handed back. */
-  shutdownGraceMs: number;
-  /** How often failed webhook deliveries are looked for and redelivered; undefined when off. */
-  redeliverIntervalMs: number | undefined;
-  /** Enables the queue dashboard at /admin/queues for holders of this token. */
-  adminToken: string | undefined;
-  redis: { url: string; prefix: string };
-  queue: {
-    buildConcurrency: number;
-    eventConcurrency: number;
-    attempts: number;
-    retryDelayMs: number;
-    lockDurationMs: number;
-    stalledIntervalMs: number;
-    cancelPollMs: number;
-  };
-  timeouts: { buildMs: number; deployMs: number };
-  deploy: boolean;
-  dagger: { sessionPort: number; sessionToken: string } | undefined;
-  /** Where images are published; credentials only when the registry needs them. */
-  registry:
-    | { address: string; credentials: { username: string; password: string } | undefined }
-    | undefined;
-  kubernetes: {
-    runtimeClass: string;
-    baseDomain: string | undefined;
-    ingressClass: string | undefined;
-    ingressNamespace: string;
-    rolloutTimeoutMs: number;
-    /** The cluster's own ranges, which `egress: internet` must not reach (besides private ranges). */
-    clusterCidrs: string[];
-  };
-}
 
 function describeIssue(issue: z.core.$ZodIssue, env: Record<string, string | undefined>): string {
   const variable = String(issue.path[0] ?? "environment");

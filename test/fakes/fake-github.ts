@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { createServer, STATUS_CODES, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
+import { pollUntil } from "./poll-until.ts";
 import { z } from "zod";
 import { fakeDeployments, type FakeDeployment } from "./fake-github-deployments.ts";
 import { fakeHookDeliveries } from "./fake-github-hook-deliveries.ts";
@@ -661,35 +662,27 @@ export async function startFakeGitHub(options: { tokenPrefix?: string } = {}): P
     apiCalls() {
       return calls.filter((call) => !TOKEN_PATH.test(call.path));
     },
-    async waitFor<T>(predicate: () => T | undefined | false, timeoutMs = 10_000): Promise<T> {
-      const deadline = Date.now() + timeoutMs;
-      let lastError: unknown;
-      for (;;) {
-        try {
-          const value = predicate();
-          if (value !== undefined && value !== false) return value;
-        } catch (cause) {
-          // Like vi.waitFor: a throwing predicate is retried, and its last error is reported.
-          lastError = cause;
-        }
-        if (Date.now() >= deadline) break;
-        await sleep(20);
-      }
-      const recent = calls
-        .slice(-10)
-        .map((call) => `${call.method} ${call.path} → ${call.status}`)
-        .join("; ");
-      const runs = checkRuns
-        .map(
-          (run) =>
-            `#${run.id} ${run.name}@${run.head_sha.slice(0, 7)} ${run.status}/${String(run.conclusion)}`,
-        )
-        .join("; ");
-      throw new Error(
-        `fake GitHub: waitFor timed out after ${timeoutMs} ms. ` +
-          `Last calls (${calls.length} total): ${recent || "none"}. Check runs: ${runs || "none"}.`,
-        lastError === undefined ? {} : { cause: lastError },
-      );
+    waitFor<T>(predicate: () => T | undefined | false, timeoutMs = 10_000): Promise<T> {
+      return pollUntil(predicate, {
+        timeoutMs,
+        intervalMs: 20,
+        explain: () => {
+          const recent = calls
+            .slice(-10)
+            .map((call) => `${call.method} ${call.path} → ${call.status}`)
+            .join("; ");
+          const runs = checkRuns
+            .map(
+              (run) =>
+                `#${run.id} ${run.name}@${run.head_sha.slice(0, 7)} ${run.status}/${String(run.conclusion)}`,
+            )
+            .join("; ");
+          return (
+            `fake GitHub: waitFor timed out after ${timeoutMs} ms. ` +
+            `Last calls (${calls.length} total): ${recent || "none"}. Check runs: ${runs || "none"}.`
+          );
+        },
+      });
     },
     async close() {
       closing.abort();

@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import { setTimeout as sleep } from "node:timers/promises";
+import { pollUntil } from "./poll-until.ts";
 import type { KubeConfig } from "@kubernetes/client-node";
 import type { AccessReview, Cluster, KubeletMode } from "./fake-kubernetes/cluster.ts";
 import { createControlLoop } from "./fake-kubernetes/control-loop.ts";
@@ -166,29 +166,22 @@ export async function startFakeKubernetes(
     failNext(match, fault) {
       faults.push({ match, fault, remaining: fault.times ?? 1 });
     },
-    async waitFor<T>(predicate: () => T | undefined | false, timeoutMs = 10_000): Promise<T> {
-      const deadline = Date.now() + timeoutMs;
-      let lastError: unknown;
-      for (;;) {
-        try {
-          const value = predicate();
-          if (value !== undefined && value !== false) return value;
-        } catch (cause) {
-          lastError = cause;
-        }
-        if (Date.now() >= deadline) break;
-        await sleep(10);
-      }
-      const recent = requests
-        .slice(-10)
-        .map((call) => `${call.method} ${call.path} → ${call.status}`)
-        .join("; ");
-      const errors = internalErrors.map(String).join("; ");
-      throw new Error(
-        `fake Kubernetes: waitFor timed out after ${timeoutMs} ms. Last requests (${requests.length} total): ${recent || "none"}.` +
-          (errors === "" ? "" : ` Internal errors: ${errors}.`),
-        lastError === undefined ? {} : { cause: lastError },
-      );
+    waitFor<T>(predicate: () => T | undefined | false, timeoutMs = 10_000): Promise<T> {
+      return pollUntil(predicate, {
+        timeoutMs,
+        intervalMs: 10,
+        explain: () => {
+          const recent = requests
+            .slice(-10)
+            .map((call) => `${call.method} ${call.path} → ${call.status}`)
+            .join("; ");
+          const errors = internalErrors.map(String).join("; ");
+          return (
+            `fake Kubernetes: waitFor timed out after ${timeoutMs} ms. Last requests (${requests.length} total): ${recent || "none"}.` +
+            (errors === "" ? "" : ` Internal errors: ${errors}.`)
+          );
+        },
+      });
     },
     async close() {
       closing.abort();

@@ -4,7 +4,8 @@
  * FAKE_BUILD_MS per build. Prints `started <sha>` and `finished <sha>` lines on stdout.
  */
 import { parseEnv } from "../../src/config/env.ts";
-import { startSlipway, stopOnSignals } from "../../src/main.ts";
+import { startSlipway } from "../../src/main.ts";
+import { stopOnSignals } from "../../src/stop-on-signals.ts";
 import { controlledBuild } from "./fake-stages.ts";
 import { captureLogger } from "./logs.ts";
 
