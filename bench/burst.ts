@@ -4,6 +4,7 @@
  * the builds that started and checks that every superseded push's check run concluded
  * `cancelled`, the last one `success`, and that no push got two check runs.
  */
+import { parseEnv } from "../src/config/env.ts";
 import { pushPayload } from "../test/support/examples.ts";
 import { controlledBuild, recordingDeploy } from "../test/support/fake-stages.ts";
 import { startHarness } from "../test/support/harness.ts";
@@ -11,11 +12,15 @@ import { setTimeout as sleep } from "node:timers/promises";
 
 export type BurstPattern = "spread" | "back-to-back";
 
+/** Production's build coalescing (the test harness switches it off). */
+const COALESCE_MS = parseEnv({}).queue.buildCoalesceMs;
+
 async function burst(pattern: BurstPattern, pushes: number, withinMs: number, buildMs: number) {
   const build = controlledBuild({ autoReleaseMs: buildMs });
   const h = await startHarness({
     name: `bench-burst-${pattern}`,
     overrides: { buildStage: build, deployStage: recordingDeploy() },
+    env: { SLIPWAY_BUILD_COALESCE: `${COALESCE_MS}ms` },
   });
   try {
     const shas = Array.from({ length: pushes }, (_, i) => (i + 1).toString(16).padStart(40, "e"));
@@ -48,6 +53,7 @@ async function burst(pattern: BurstPattern, pushes: number, withinMs: number, bu
     const isCancelled = (c: string[]) => c.length > 0 && c.every((x) => x === "cancelled");
     return {
       pattern,
+      coalesceMs: COALESCE_MS,
       pushes,
       sentWithinMs,
       acked: statuses.filter((s) => s === 200).length,

@@ -6,7 +6,7 @@
 import { randomBytes } from "node:crypto";
 import { startFakeGitHub } from "../test/fakes/fake-github.ts";
 import { appPrivateKey, freePort } from "../test/support/harness.ts";
-import { spawnNode, type NodeChild } from "./lib/child.ts";
+import { productionFlags, spawnNode, type NodeChild } from "./lib/child.ts";
 import { pushDeliveries } from "./lib/deliveries.ts";
 import { runLoad, type LoadResult } from "./lib/load.ts";
 import { REDIS_URL, benchPrefix, deletePrefix, redisServerCpu } from "./lib/redis.ts";
@@ -127,6 +127,7 @@ export async function ingestion(options: {
   const servers: Record<IngestionTarget, NodeChild> = {
     slipway: spawnNode("src/main.ts", {
       profileDir: options.profileDir,
+      flags: productionFlags(),
       env: {
         ...common,
         PORT: String(ports.slipway),
@@ -151,6 +152,10 @@ export async function ingestion(options: {
       waitUntilUp(ports.slipway, servers.slipway),
       waitUntilUp(ports.bare, servers.bare),
     ]);
+    const idle = {
+      slipway: await servers.slipway.memory(),
+      bare: await servers.bare.memory(),
+    };
     const runs: IngestionRun[] = [];
     const redisCpu = await redisServerCpu();
     let salt = 0;
@@ -225,6 +230,8 @@ export async function ingestion(options: {
       non200,
       /** Peak (high-water) RSS of each server process over the whole ingestion run. */
       peakRssMB: { slipway: memory.slipway.peakRssMB, bare: memory.bare.peakRssMB },
+      /** RSS of each server once it answers, before any delivery (what it loads at start). */
+      idleRssMB: { slipway: idle.slipway.rssMB, bare: idle.bare.rssMB },
       githubCallsOnRequestPath: github.calls.length,
     };
   } finally {

@@ -2,7 +2,7 @@
  * Orchestration: push jobs through Slipway's worker role (its own process, instant fake build and
  * deploy stages, the fake GitHub in this process, throttling off) against a raw BullMQ worker that
  * does nothing per job (its own process, same Redis, same concurrency) — and, for reference, one
- * that makes the same three check-run calls with plain fetch — alternating after a warm-up. Each
+ * that makes the same six GitHub calls with plain fetch — alternating after a warm-up. Each
  * run fills a paused queue first and times from `resume` to the last job done.
  */
 import { randomBytes, randomUUID } from "node:crypto";
@@ -234,7 +234,10 @@ async function slipwayRun(jobs: number, concurrency: number, profileDir: string 
   }
 }
 
-/** A raw BullMQ worker doing nothing per job, or (`withGitHub`) Slipway's three check-run calls. */
+/**
+ * A raw BullMQ worker doing nothing per job, or (`withGitHub`) the six GitHub calls Slipway's
+ * worker makes per push here (three check-run calls, three Deployments API calls).
+ */
 async function rawRun(jobs: number, concurrency: number, withGitHub: boolean) {
   const github = withGitHub ? await startFakeGitHub() : undefined;
   const prefix = benchPrefix("orchestration-raw");
@@ -265,7 +268,9 @@ async function rawRun(jobs: number, concurrency: number, withGitHub: boolean) {
       BENCH_QUEUE: "raw",
       BENCH_JOBS: String(jobs),
       BENCH_CONCURRENCY: String(concurrency),
-      ...(github === undefined ? {} : { BENCH_GITHUB_URL: github.baseUrl }),
+      ...(github === undefined
+        ? {}
+        : { BENCH_GITHUB_URL: github.baseUrl, BENCH_DEPLOYMENTS: "on" }),
     },
   });
   try {
@@ -336,7 +341,7 @@ export async function orchestration(options: {
     const last = (target: OrchestrationTarget) =>
       runs.findLast((r) => r.target === target)?.perSecond.toFixed(0) ?? "?";
     options.progress(
-      `orchestration round ${round}: slipway ${last("slipway")} jobs/s, raw ${last("raw")}, raw + 3 check-run calls ${last("raw-github")}`,
+      `orchestration round ${round}: slipway ${last("slipway")} jobs/s, raw ${last("raw")}, raw + the same 6 GitHub calls ${last("raw-github")}`,
     );
   }
   const of = (target: OrchestrationTarget) => runs.filter((r) => r.target === target);

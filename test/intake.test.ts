@@ -62,6 +62,8 @@ describe("intake", () => {
   });
 
   it("records the newest run per branch and asks to cancel the one it replaces", async () => {
+    // d-1 was announced (it has run state), so its build may be waiting for a slot.
+    await redis.hset(keys.run("d-1"), "openedAt", "1");
     await intake.submit("d-2", run("main", "2".repeat(40)));
     const latest = parseLatest(await redis.get(keys.latest(9, "main")));
     expect(latest).toMatchObject({ runKey: "d-2", sha: "2".repeat(40), kind: "run" });
@@ -69,6 +71,12 @@ describe("intake", () => {
     expect(messages).toContainEqual({ runKey: "d-1", reason: { type: "superseded", by: latest } });
     const cancel = await events.getJob("cancel-d-1");
     expect(cancel?.data).toMatchObject({ runKey: "d-1", reason: { type: "superseded" } });
+  });
+
+  it("queues no cancel job for a replaced run not announced yet (its announce finds it superseded)", async () => {
+    await intake.submit("d-2b", run("main", "6".repeat(40)));
+    await eventually(() => messages.some((m) => m.runKey === "d-2"));
+    expect(await events.getJob("cancel-d-2")).toBeUndefined();
   });
 
   it("treats a run received earlier than the branch's latest as stale", async () => {

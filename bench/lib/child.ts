@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { spawn, type ChildProcess } from "node:child_process";
 import { readFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
@@ -45,15 +46,32 @@ process.once("exit", killChildren);
 const NODE_FLAGS = ["--experimental-strip-types", "--disable-warning=ExperimentalWarning"];
 
 /**
+ * The V8 flags of `npm start` (and the image's CMD): Slipway is measured as it is run. Only
+ * `--max-…` flags are taken; the rest is how TypeScript loads, already in NODE_FLAGS.
+ */
+export function productionFlags(): string[] {
+  const pkg = JSON.parse(readFileSync(`${ROOT}package.json`, "utf8")) as {
+    scripts: { start: string };
+  };
+  return pkg.scripts.start.split(/\s+/).filter((arg) => arg.startsWith("--max-"));
+}
+
+/**
  * Starts a TypeScript entry point in its own Node process (so a load generator in this process
  * does not share its event loop), stdout discarded as a log collector would take it, stderr kept.
  * `profileDir` adds `--cpu-prof`: the profile is written there when the child exits cleanly.
  */
 export function spawnNode(
   entry: string,
-  options: { env: Record<string, string>; ipc?: boolean; profileDir?: string | undefined },
+  options: {
+    env: Record<string, string>;
+    ipc?: boolean;
+    profileDir?: string | undefined;
+    /** Extra Node flags (e.g. {@link productionFlags}). */
+    flags?: string[];
+  },
 ): NodeChild {
-  const flags = [...NODE_FLAGS];
+  const flags = [...NODE_FLAGS, ...(options.flags ?? [])];
   if (options.profileDir !== undefined)
     flags.push("--cpu-prof", `--cpu-prof-dir=${options.profileDir}`);
   const child = spawn(process.execPath, [...flags, entry], {

@@ -1,9 +1,10 @@
 /**
  * The floor for orchestration: a raw BullMQ worker in its own process, on the same Redis with the
  * same concurrency as Slipway's workers. Per job it does nothing, or — with `BENCH_GITHUB_URL` —
- * the same three check-run calls Slipway makes (create queued, in progress, completed) with plain
- * `fetch`, so the gap to Slipway can be split into necessary IO and Slipway's own work. Says
- * `done` over IPC once `BENCH_JOBS` jobs have completed.
+ * the same GitHub calls Slipway makes with plain `fetch`: three check-run calls (create queued,
+ * in progress, completed), and with `BENCH_DEPLOYMENTS=on` the three Deployments API calls
+ * (create, in progress, success), so the gap to Slipway can be split into necessary IO and
+ * Slipway's own work. Says `done` over IPC once `BENCH_JOBS` jobs have completed.
  */
 import { Worker, type Job } from "bullmq";
 import { Redis } from "ioredis";
@@ -16,6 +17,7 @@ countRedisCommands();
 const env = process.env;
 const expected = Number(env["BENCH_JOBS"]);
 const github = env["BENCH_GITHUB_URL"];
+const deployments = env["BENCH_DEPLOYMENTS"] === "on";
 
 const Target = z.object({
   target: z.object({
@@ -75,6 +77,19 @@ async function checkRunCalls(base: string, job: Job): Promise<void> {
     }),
   );
   await call(`${runs}/${id}`, "PATCH", auth, { status: "in_progress", output: output("Building") });
+  if (deployments) {
+    const base_ = `${base}/repos/${target.owner}/${target.repo}/deployments`;
+    const deployment = Created.parse(
+      await call(base_, "POST", auth, {
+        ref: target.sha,
+        environment: "preview",
+        auto_merge: false,
+        required_contexts: [],
+      }),
+    );
+    await call(`${base_}/${deployment.id}/statuses`, "POST", auth, { state: "in_progress" });
+    await call(`${base_}/${deployment.id}/statuses`, "POST", auth, { state: "success" });
+  }
   await call(`${runs}/${id}`, "PATCH", auth, { conclusion: "success", output: output("Done") });
 }
 

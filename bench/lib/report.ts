@@ -188,11 +188,11 @@ export function renderMarkdown(result: BenchResult): string {
             "0",
           ],
           [
-            "raw BullMQ + the same 3 check-run calls (plain fetch; reference, not a target)",
+            "raw BullMQ + the same 6 GitHub calls (3 check-run + 3 deployment, plain fetch; reference, not a target)",
             fmt(orchestration.rawGitHub.perSecond),
             orchestration.rawGitHub.workerCpuMsPerJob.toFixed(2),
             fmt(orchestration.rawGitHub.redisCommandsPerJob),
-            "3",
+            "6",
           ],
           [
             "Slipway ÷ raw (÷ raw + calls)",
@@ -210,7 +210,7 @@ export function renderMarkdown(result: BenchResult): string {
     rows.push(
       [
         "peak RSS during ingestion, web role / bare Probot",
-        `${fmt(ingestion.peakRssMB.slipway)} MB / ${fmt(ingestion.peakRssMB.bare)} MB`,
+        `${fmt(ingestion.peakRssMB.slipway)} MB / ${fmt(ingestion.peakRssMB.bare)} MB (idle before it: ${fmt(ingestion.idleRssMB.slipway)} MB / ${fmt(ingestion.idleRssMB.bare)} MB)`,
       ],
       ["GitHub API calls on the request path", String(ingestion.githubCallsOnRequestPath)],
     );

@@ -17,20 +17,24 @@ export async function announce(deps: QueueDeps, job: Job, log: Logger): Promise<
   const { reporter, runs, cancellation, fair, builds, retry } = deps;
   const data = parseJob(AnnounceJob, job);
   const { runKey, target } = data;
-  await fair.events.started(target.installationId, runKey, job.opts.priority);
-  const state = await runs.get(runKey);
-  if (state.reported) return "already reported";
   const watched = {
     runKey,
     repoId: target.repoId,
     branch: target.branch,
     receivedAt: data.receivedAt,
   };
+  // Independent, so sent together (one wait instead of three); the
+  // cancel check is only used when the run has no outcome yet, which is nearly always.
+  const [, state, cancel] = await Promise.all([
+    fair.events.started(target.installationId, runKey, job.opts.priority),
+    runs.get(runKey),
+    cancellation.check(watched),
+  ]);
+  if (state.reported) return "already reported";
 
   let outcome = state.outcome;
-  if (outcome === undefined) {
-    const cancel = await cancellation.check(watched);
-    if (cancel) outcome = await runs.saveOutcome(runKey, target, cancelledOutcome(target, cancel));
+  if (outcome === undefined && cancel) {
+    outcome = await runs.saveOutcome(runKey, target, cancelledOutcome(target, cancel));
   }
   if (outcome) {
     const checkRunId =
@@ -40,12 +44,17 @@ export async function announce(deps: QueueDeps, job: Job, log: Logger): Promise<
   }
 
   const checkRunId = state.checkRunId ?? (await reporter.queued(target, runKey, isRetry(job)));
-  await runs.open(runKey, target, checkRunId);
-  const priority = await fair.builds.assign(target.installationId, runKey);
+  const [, priority] = await Promise.all([
+    runs.open(runKey, target, checkRunId),
+    fair.builds.assign(target.installationId, runKey),
+  ]);
   const pipeline: PipelineJob = { ...data, checkRunId };
+  // Delayed a moment (SLIPWAY_BUILD_COALESCE): a burst of pushes to one branch supersedes its
+  // earlier runs while they wait, and their `cancel` jobs drop them, so only the last one builds.
   await builds.add("pipeline", pipeline, {
     ...jobOptions(retry, jobId("pipeline", runKey)),
     priority,
+    ...(deps.buildCoalesceMs > 0 ? { delay: deps.buildCoalesceMs } : {}),
   });
 
   // A newer push may have landed while this one was being announced; its `cancel` job could

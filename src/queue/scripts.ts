@@ -81,27 +81,54 @@ return {0, now_ms(), priority}
 
 /**
  * Registers a run as its branch's latest, atomically with marking its delivery as handled.
- * If an older run was latest, publishes a cancel for it and returns ['replaced', its run key]; if
- * this run is itself older than the latest (a late redelivery), publishes a cancel for this run
- * and returns ['stale', latest JSON]; otherwise ['latest', ''].
- * KEYS: delivery, latest. ARGV: runKey, latest JSON, receivedAt, delivery TTL, latest TTL, channel.
+ * If an older run was latest, publishes a cancel for it and returns ['replaced', its run key,
+ * 1 if it was announced already (its run state exists) else 0]; if this run is itself older than
+ * the latest (a late redelivery), publishes a cancel for this run and returns ['stale', latest
+ * JSON, 0]; otherwise ['latest', '', 0].
+ * KEYS: delivery, latest. ARGV: runKey, latest JSON, receivedAt, delivery TTL, latest TTL, channel,
+ * the run state keys' prefix (the replaced run's key is built here: single Redis only).
  */
 const CLAIM_LATEST = `
 redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[4])
 local current = redis.call('GET', KEYS[2])
 if current then
   local cur = cjson.decode(current)
-  if cur.runKey == ARGV[1] then return {'latest', ''} end
+  if cur.runKey == ARGV[1] then return {'latest', '', 0} end
   if tonumber(cur.receivedAt) > tonumber(ARGV[3]) then
     redis.call('PUBLISH', ARGV[6], cjson.encode({runKey = ARGV[1], reason = {type = 'superseded', by = cur}}))
-    return {'stale', current}
+    return {'stale', current, 0}
   end
   redis.call('PUBLISH', ARGV[6], '{"runKey":' .. cjson.encode(cur.runKey) .. ',"reason":{"type":"superseded","by":' .. ARGV[2] .. '}}')
   redis.call('SET', KEYS[2], ARGV[2], 'EX', ARGV[5])
-  return {'replaced', cur.runKey}
+  return {'replaced', cur.runKey, redis.call('EXISTS', ARGV[7] .. cur.runKey)}
 end
 redis.call('SET', KEYS[2], ARGV[2], 'EX', ARGV[5])
-return {'latest', ''}
+return {'latest', '', 0}
+`;
+
+/**
+ * Updates a run's state hash in one command (atomic like MULTI, but a single EVALSHA that an
+ * auto-pipelining connection batches with other commands): sets fields, refreshes the TTL, adds
+ * the run to the open set (NX) or removes it, and optionally reads a field back.
+ * KEYS: run hash, open set. ARGV: TTL, open op ('add' | 'remove' | ''), score, member, field to
+ * read back ('' for none), then triples of mode ('set' | 'setnx'), field, value.
+ */
+const RUN_UPDATE = `
+for i = 6, #ARGV, 3 do
+  if ARGV[i] == 'setnx' then
+    redis.call('HSETNX', KEYS[1], ARGV[i + 1], ARGV[i + 2])
+  else
+    redis.call('HSET', KEYS[1], ARGV[i + 1], ARGV[i + 2])
+  end
+end
+redis.call('EXPIRE', KEYS[1], ARGV[1])
+if ARGV[2] == 'add' then
+  redis.call('ZADD', KEYS[2], 'NX', ARGV[3], ARGV[4])
+elseif ARGV[2] == 'remove' then
+  redis.call('ZREM', KEYS[2], ARGV[4])
+end
+if ARGV[5] ~= '' then return redis.call('HGET', KEYS[1], ARGV[5]) end
+return false
 `;
 
 interface SlipwayCommands {
@@ -121,7 +148,18 @@ interface SlipwayCommands {
     deliveryTtl: number,
     latestTtl: number,
     channel: string,
-  ): Promise<["latest" | "replaced" | "stale", string]>;
+    runKeyPrefix: string,
+  ): Promise<["latest" | "replaced" | "stale", string, 0 | 1]>;
+  slipwayRunUpdate(
+    run: string,
+    open: string,
+    ttlSeconds: number,
+    openOp: "add" | "remove" | "",
+    score: number,
+    member: string,
+    readBack: string,
+    ...fields: string[]
+  ): Promise<string | null>;
   slipwayFairAssign(
     base: string,
     queue: string,
@@ -145,6 +183,7 @@ export function withScripts(redis: Redis): ScriptedRedis {
     redis.defineCommand("slipwayClaimLatest", { numberOfKeys: 2, lua: CLAIM_LATEST });
     redis.defineCommand("slipwayFairAssign", { numberOfKeys: 0, lua: FAIR_ASSIGN });
     redis.defineCommand("slipwayFairDone", { numberOfKeys: 0, lua: FAIR_DONE });
+    redis.defineCommand("slipwayRunUpdate", { numberOfKeys: 2, lua: RUN_UPDATE });
   }
   return redis as ScriptedRedis;
 }
