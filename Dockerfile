@@ -15,6 +15,32 @@ COPY package.json package-lock.json ./
 # msgpackr-extract falls back to plain JavaScript).
 RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund
 
+# The Dagger CLI the worker starts a session with for each build (SLIPWAY_BUILD_ENGINE), and
+# kubectl, which that CLI's kube-pod runner execs to reach an installation's engine; tini (from
+# Debian) is the final image's PID 1 (see ENTRYPOINT). The CLI and kubectl are fetched here,
+# at image build time, and checked against the checksums their releases publish: the worker never
+# downloads a CLI at run time. DAGGER_VERSION must be the @dagger.io/dagger version in
+# package.json (a test checks): the CLI, the SDK and the engine image speak one protocol version.
+FROM node:24.11.1-bookworm-slim AS tools
+ARG DAGGER_VERSION=0.21.9
+ARG KUBECTL_VERSION=1.34.1
+ARG TARGETARCH
+RUN apt-get update \
+  && apt-get install -y --no-install-recommends ca-certificates curl tini \
+  && rm -rf /var/lib/apt/lists/*
+WORKDIR /tools
+RUN set -eu; \
+  arch="${TARGETARCH:-amd64}"; \
+  dagger="dagger_v${DAGGER_VERSION}_linux_${arch}.tar.gz"; \
+  curl -fsSLO "https://dl.dagger.io/dagger/releases/${DAGGER_VERSION}/${dagger}"; \
+  curl -fsSL -o dagger-checksums.txt "https://dl.dagger.io/dagger/releases/${DAGGER_VERSION}/checksums.txt"; \
+  grep " ${dagger}\$" dagger-checksums.txt | sha256sum -c -; \
+  tar -xzf "${dagger}" dagger; \
+  kubectl="https://dl.k8s.io/release/v${KUBECTL_VERSION}/bin/linux/${arch}/kubectl"; \
+  curl -fsSLO "${kubectl}"; \
+  echo "$(curl -fsSL "${kubectl}.sha256")  kubectl" | sha256sum -c -; \
+  chmod 0755 dagger kubectl
+
 FROM node:24.11.1-bookworm-slim
 ENV NODE_ENV=production
 WORKDIR /app
@@ -32,6 +58,9 @@ RUN groupadd --gid 10001 slipway \
   && ln -s state/.env /app/.env
 
 # Owned by root and read-only to the app: a compromised process cannot rewrite its own code.
+COPY --from=tools /tools/dagger /tools/kubectl /usr/local/bin/
+# The same base image as the tools stage, so Debian's tini runs against the same libc.
+COPY --from=tools /usr/bin/tini /usr/bin/tini
 COPY --from=deps /app/node_modules ./node_modules
 COPY package.json package-lock.json app.yml ./
 COPY schema ./schema
@@ -46,8 +75,14 @@ EXPOSE 3000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 3000) + '/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 
+# tini as PID 1: it forwards SIGTERM to node and reaps orphans. Each build's Dagger CLI runs
+# `kubectl exec`; when a CLI is killed its children are re-parented to PID 1, and node as PID 1
+# would never reap them (zombies pile up until the pod's PID limit). Slipway kills each CLI's
+# whole process group; tini collects what is left.
+ENTRYPOINT ["/usr/bin/tini", "--"]
+
 # `npm start`'s command line (package.json; a test keeps the two identical), run by node directly
-# rather than through npm: node is then PID 1 and receives SIGTERM itself, so Slipway's graceful
-# shutdown runs when Docker or Kubernetes stops the container. npm as PID 1 would add a process
-# between the signal and the app, and an exit code that is npm's rather than Slipway's.
-CMD ["node", "--env-file-if-exists=.env", "--experimental-strip-types", "--disable-warning=ExperimentalWarning", "src/main.ts"]
+# rather than through npm: node then receives SIGTERM itself (from tini), so Slipway's graceful
+# shutdown runs when Docker or Kubernetes stops the container. npm would add a process between
+# the signal and the app, and an exit code that is npm's rather than Slipway's.
+CMD ["node", "--max-semi-space-size=16", "--env-file-if-exists=.env", "--experimental-strip-types", "--disable-warning=ExperimentalWarning", "src/main.ts"]

@@ -15,7 +15,7 @@ export function tail(text: string, lines: number): string {
  */
 export function classifyDaggerError(
   error: unknown,
-  step: { failed: string; help: string; engine: string },
+  step: { failed: string; help: string; engine: string; engineHelp?: string },
 ): Extract<BuildResult, { ok: false }> {
   if (error instanceof ExecError) {
     const output = [error.stdout, error.stderr].filter((s) => s.trim() !== "").join("\n");
@@ -36,6 +36,6 @@ export function classifyDaggerError(
   return {
     ok: false,
     reason: `Dagger engine unreachable at ${step.engine}`,
-    log: `${message}${cause}\n\nCheck that the engine session is running and that DAGGER_SESSION_PORT and DAGGER_SESSION_TOKEN match it.`,
+    log: `${message}${cause}\n\n${step.engineHelp ?? "Check that the engine session is running and that DAGGER_SESSION_PORT and DAGGER_SESSION_TOKEN match it."}`,
   };
 }

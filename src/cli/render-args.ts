@@ -18,9 +18,12 @@ export type ParsedArgs = { ok: true; args: RenderArgs } | { ok: false; problems:
 export const RENDER_USAGE = `Usage: slipway render --installation <id> --repo <owner/name> --branch <name> --sha <40 hex> --image <ref@sha256:…> [--config <.slipway.yml>] [--repo-id <n>]
 
 Prints, as a multi-document YAML stream, every object Slipway would apply for that push: the
-installation's tenant (namespace, quota, limits, network policies) and the branch's objects.
-Settings come from SLIPWAY_RUNTIME_CLASS, SLIPWAY_BASE_DOMAIN, SLIPWAY_INGRESS_CLASS,
-SLIPWAY_INGRESS_NAMESPACE and SLIPWAY_ROLLOUT_TIMEOUT.`;
+installation's tenant (namespace, quota, limits, network policies), with
+SLIPWAY_BUILD_ENGINE=kubernetes its build engine (build namespace, network policy, StatefulSet),
+and the branch's objects. Settings come from SLIPWAY_RUNTIME_CLASS, SLIPWAY_BASE_DOMAIN,
+SLIPWAY_INGRESS_CLASS, SLIPWAY_INGRESS_NAMESPACE, SLIPWAY_ROLLOUT_TIMEOUT, SLIPWAY_CLUSTER_CIDRS,
+SLIPWAY_BUILD_ENGINE, SLIPWAY_BUILD_RUNTIME_CLASS, SLIPWAY_ENGINE_IMAGE and
+SLIPWAY_ENGINE_CACHE_SIZE.`;
 
 const OPTIONS = {
   installation: { type: "string" },

@@ -186,3 +186,61 @@ describe("slipway render", () => {
     expect(result.stdout + result.stderr).toContain("Usage: slipway render");
   });
 });
+
+describe("slipway render with SLIPWAY_BUILD_ENGINE=kubernetes", () => {
+  const ENGINE_ENV = {
+    SLIPWAY_BUILD_ENGINE: "kubernetes",
+    SLIPWAY_ENGINE_IMAGE: `registry.dagger.io/engine:v0.21.9@sha256:${"cd".repeat(32)}`,
+    SLIPWAY_ENGINE_CACHE_SIZE: "40Gi",
+    SLIPWAY_CLUSTER_CIDRS: "10.42.0.0/16,10.43.0.0/16",
+  };
+
+  it("also prints the tenant's build engine: its namespace, network policy and StatefulSet", async () => {
+    const { code, objects, stderr } = await run(ARGS, ENGINE_ENV);
+    expect(code).toBe(0);
+    expect(stderr).toBe("");
+    const engine = objects.filter(
+      (o) => o.metadata.name === "slipway-42-build" || o.metadata.namespace === "slipway-42-build",
+    );
+    expect(engine.map((o) => `${o.kind}/${o.metadata.name}`)).toEqual([
+      "Namespace/slipway-42-build",
+      "NetworkPolicy/engine-isolation",
+      "StatefulSet/dagger-engine",
+    ]);
+    const statefulSet = engine[2] as unknown as {
+      spec: {
+        template: { spec: { runtimeClassName: string; containers: Array<{ image: string }> } };
+        volumeClaimTemplates: Array<{ spec: { resources: { requests: { storage: string } } } }>;
+      };
+    };
+    expect(statefulSet.spec.template.spec.runtimeClassName).toBe("kata-qemu");
+    expect(statefulSet.spec.template.spec.containers[0]?.image).toBe(
+      ENGINE_ENV.SLIPWAY_ENGINE_IMAGE,
+    );
+    expect(statefulSet.spec.volumeClaimTemplates[0]?.spec.resources.requests.storage).toBe("40Gi");
+    // The app's namespace is unchanged: still `restricted`, and the only privileged pod is the engine.
+    expect(objects[0]?.metadata.labels?.["pod-security.kubernetes.io/enforce"]).toBe("restricted");
+    const privileged = objects.filter((o) => JSON.stringify(o).includes('"privileged":true'));
+    expect(privileged.map((o) => o.kind)).toEqual(["StatefulSet"]);
+  });
+
+  it("prints no engine objects in session mode (the default)", async () => {
+    const { objects } = await run(ARGS);
+    expect(objects.some((o) => o.metadata.name === "slipway-42-build")).toBe(false);
+  });
+
+  it.each([
+    [{ SLIPWAY_BUILD_ENGINE: "kubernetes" }, /SLIPWAY_ENGINE_IMAGE: required/],
+    [
+      {
+        SLIPWAY_BUILD_ENGINE: "kubernetes",
+        SLIPWAY_ENGINE_IMAGE: "registry.dagger.io/engine:v0.21.9",
+      },
+      /SLIPWAY_ENGINE_IMAGE: must be the Dagger engine image pinned by digest/,
+    ],
+  ])("exits 2 for an engine it cannot render (%j)", async (env, message) => {
+    const { code, stderr } = await run(ARGS, env);
+    expect(code).toBe(2);
+    expect(stderr).toMatch(message);
+  });
+});

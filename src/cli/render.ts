@@ -7,6 +7,8 @@ import { formatProblems, parseRepoConfig, type RepoConfig } from "../config/repo
 import { RenderInputError } from "../deploy/manifests/index.ts";
 import { planBranch, tenantObjects } from "../deploy/kubernetes/push-plan.ts";
 import { DEFAULT_TENANT_LIMITS, type KubernetesSettings } from "../deploy/kubernetes/settings.ts";
+import { engineObjectList, engineObjects } from "../build/engine/engine-objects.ts";
+import type { EngineSettings } from "../build/engine/engine-settings.ts";
 import { parseRenderArgs, RENDER_USAGE, type RenderArgs } from "./render-args.ts";
 
 /** The variables `slipway render` reads: the deployer's own, parsed by the same schema. */
@@ -16,7 +18,19 @@ const RenderEnv = EnvSchema.pick({
   SLIPWAY_INGRESS_CLASS: true,
   SLIPWAY_INGRESS_NAMESPACE: true,
   SLIPWAY_ROLLOUT_TIMEOUT: true,
+  SLIPWAY_CLUSTER_CIDRS: true,
+  SLIPWAY_BUILD_ENGINE: true,
+  SLIPWAY_BUILD_RUNTIME_CLASS: true,
+  SLIPWAY_ENGINE_IMAGE: true,
+  SLIPWAY_ENGINE_CACHE_SIZE: true,
+  SLIPWAY_ENGINE_IDLE: true,
 });
+
+interface RenderSettings {
+  kubernetes: KubernetesSettings;
+  /** Each installation's build engine, with `SLIPWAY_BUILD_ENGINE=kubernetes`. */
+  engine: EngineSettings | undefined;
+}
 
 /** Inputs of the objects, named by the argument that set them. */
 const FLAG_OF_FIELD: Record<string, string> = {
@@ -25,7 +39,7 @@ const FLAG_OF_FIELD: Record<string, string> = {
   repoId: "--repo-id",
 };
 
-function settingsFrom(env: Record<string, string | undefined>): KubernetesSettings | string[] {
+function settingsFrom(env: Record<string, string | undefined>): RenderSettings | string[] {
   const parsed = RenderEnv.safeParse(env);
   if (!parsed.success) {
     return parsed.error.issues.map(
@@ -33,13 +47,28 @@ function settingsFrom(env: Record<string, string | undefined>): KubernetesSettin
     );
   }
   const e = parsed.data;
-  return {
+  const kubernetes = {
     runtimeClass: e.SLIPWAY_RUNTIME_CLASS,
     baseDomain: e.SLIPWAY_BASE_DOMAIN,
     ingressClass: e.SLIPWAY_INGRESS_CLASS,
     ingressNamespace: e.SLIPWAY_INGRESS_NAMESPACE,
     rolloutTimeoutMs: e.SLIPWAY_ROLLOUT_TIMEOUT,
     tenant: DEFAULT_TENANT_LIMITS,
+    clusterCidrs: e.SLIPWAY_CLUSTER_CIDRS,
+  };
+  if (e.SLIPWAY_BUILD_ENGINE === "session") return { kubernetes, engine: undefined };
+  if (e.SLIPWAY_ENGINE_IMAGE === undefined) {
+    return ["SLIPWAY_ENGINE_IMAGE: required when SLIPWAY_BUILD_ENGINE=kubernetes"];
+  }
+  return {
+    kubernetes,
+    engine: {
+      runtimeClass: e.SLIPWAY_BUILD_RUNTIME_CLASS,
+      image: e.SLIPWAY_ENGINE_IMAGE,
+      cacheSize: e.SLIPWAY_ENGINE_CACHE_SIZE,
+      idleMs: e.SLIPWAY_ENGINE_IDLE,
+      clusterCidrs: e.SLIPWAY_CLUSTER_CIDRS,
+    },
   };
 }
 
@@ -70,12 +99,15 @@ async function readConfig(
   }
 }
 
-function render(settings: KubernetesSettings, args: RenderArgs, app: AppSettings): string {
+function render(settings: RenderSettings, args: RenderArgs, app: AppSettings): string {
   const { installationId, owner, repo, repoId = 1, branch, sha, image } = args;
   const target = { installationId, owner, repo, repoId, branch, sha };
   const objects = [
-    ...tenantObjects(settings, installationId),
-    ...planBranch(settings, { target, image, app }).objects,
+    ...tenantObjects(settings.kubernetes, installationId),
+    ...(settings.engine === undefined
+      ? []
+      : engineObjectList(engineObjects(installationId, settings.engine))),
+    ...planBranch(settings.kubernetes, { target, image, app }).objects,
   ];
   return objects.map((object) => stringify(object.toJSON())).join("---\n");
 }

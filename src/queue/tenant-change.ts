@@ -48,10 +48,15 @@ async function cancelTenantRuns(deps: QueueDeps, data: TenantJob, log: Logger): 
 export async function tenantChange(deps: QueueDeps, job: Job, log: Logger): Promise<string> {
   const data = parseJob(TenantJob, job);
   const context = { signal: AbortSignal.timeout(120_000), log };
+  const wholeInstallation = data.repositories === undefined;
   if (data.action === "provision") {
+    if (wholeInstallation) await deps.removedTenants?.clear(data.installationId);
     if (deps.deploy) await deps.deploy.provisionTenant(data.installationId, context);
     return "provisioned";
   }
+  // First, so a run that reaches a worker from now on runs nothing.
+  if (data.action === "remove" && wholeInstallation)
+    await deps.removedTenants?.mark(data.installationId);
   const cancelled = await cancelTenantRuns(deps, data, log);
   log.info(
     { cancelled, action: data.action, installationId: data.installationId },
@@ -61,6 +66,11 @@ export async function tenantChange(deps: QueueDeps, job: Job, log: Logger): Prom
     await deps.deploy.suspendTenant(data.installationId, context);
   if (deps.deploy && data.action === "remove") {
     await deps.deploy.removeTenant(data.installationId, data.repositories, context);
+  }
+  if (deps.engines && data.action === "remove" && data.repositories === undefined) {
+    // The build namespace goes with the installation: its engine and its layer cache.
+    const deleted = await deps.engines.remove(data.installationId, context.signal);
+    log.info({ installationId: data.installationId, deleted }, "build engine deleted");
   }
   return data.action;
 }

@@ -13,6 +13,7 @@ import { createInterface } from "node:readline";
 import { afterAll, describe, expect, it } from "vitest";
 import { daggerBuildStage } from "../../src/build/dagger-build-stage.ts";
 import { daggerClient, type DaggerSession } from "../../src/build/dagger-client.ts";
+import { sessionEngine } from "../../src/build/engine/engine-connector.ts";
 import { captureLogger } from "../support/logs.ts";
 
 const env = process.env;
@@ -55,7 +56,7 @@ describe.skipIf(missing.length > 0)("a real Dagger engine", { timeout: 900_000 }
     const username = env["SLIPWAY_E2E_REGISTRY_USERNAME"];
     const password = env["SLIPWAY_E2E_REGISTRY_PASSWORD"];
     const stage = daggerBuildStage({
-      session: started.session,
+      engine: sessionEngine(started.session),
       registry: {
         address: env["SLIPWAY_E2E_REGISTRY"] ?? "",
         credentials: username && password ? { username, password } : undefined,

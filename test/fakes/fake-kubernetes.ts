@@ -60,7 +60,8 @@ const SEEDED_NAMESPACES = ["default", "kube-system", "kube-public", "kube-node-l
  * `@kubernetes/client-node` talks to through `kubeConfig()`. It serves discovery, CRUD, server-side
  * apply, list/watch and Status errors, validates bodies against the Kubernetes OpenAPI schemas
  * (kubernetes-models), and plays the controllers and kubelet: ReplicaSets, pods and statuses appear
- * `kubeletDelayMs` (default 50) after a Deployment changes. Progress deadlines are scaled: each
+ * `kubeletDelayMs` (default 50) after a Deployment changes; a StatefulSet gets pods `<name>-<i>`
+ * and a claim per volume claim template (kept when scaled down, gone with the namespace). Progress deadlines are scaled: each
  * `progressDeadlineSeconds` second lasts 10 ms.
  *
  * Like the real server: list items carry no apiVersion/kind; zero status counts are omitted;

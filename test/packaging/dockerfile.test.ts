@@ -84,13 +84,18 @@ describe("Dockerfile", () => {
     expect(healthcheck).toContain(String(port));
   });
 
-  it("starts with `npm start`'s command line, node itself as PID 1", () => {
+  it("starts with `npm start`'s command line, under tini as PID 1 (signals forwarded, orphans reaped)", () => {
     const cmd = z.array(z.string()).parse(JSON.parse(args(final, "CMD").at(-1) ?? "null"));
     const packageJson = StartScript.parse(
       JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")),
     );
     expect(cmd).toEqual(packageJson.scripts.start.split(/\s+/));
-    expect(args(final, "ENTRYPOINT")).toEqual([]);
+    // Exec form: tini itself is PID 1, not a shell that would swallow SIGTERM.
+    const entrypoints = args(final, "ENTRYPOINT");
+    expect(entrypoints).toHaveLength(1);
+    expect(JSON.parse(entrypoints[0] ?? "null")).toEqual(["/usr/bin/tini", "--"]);
+    expect(args(final, "COPY")).toContain("--from=tools /usr/bin/tini /usr/bin/tini");
+    expect(args(dockerfile, "RUN").join("\n")).toMatch(/apt-get install [^\n]*\btini\b/);
   });
 
   it("copies what the app runs from (sources, not a build) and every copied path exists", () => {
@@ -109,5 +114,34 @@ describe("Dockerfile", () => {
       .map((line) => line.trim());
     const required = [".git", "node_modules", ".env", "test-results", "coverage", "bench/results"];
     expect(required.filter((entry) => !ignored.includes(entry))).toEqual([]);
+  });
+});
+
+describe("Dockerfile: the build engine's tools", () => {
+  const PackageJson = z.object({ dependencies: z.record(z.string(), z.string()) });
+  const sdk = PackageJson.parse(JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")))
+    .dependencies["@dagger.io/dagger"];
+  const runs = args(dockerfile, "RUN").join("\n");
+
+  it("installs the Dagger CLI of the SDK's exact version, at image build time", () => {
+    expect(sdk).toMatch(/^\d+\.\d+\.\d+$/);
+    expect(args(dockerfile, "ARG")).toContain(`DAGGER_VERSION=${sdk ?? ""}`);
+    expect(runs).toContain("https://dl.dagger.io/dagger/releases/${DAGGER_VERSION}/");
+    // The worker image carries it; nothing is downloaded when a build runs.
+    expect(args(final, "COPY")).toContain(
+      "--from=tools /tools/dagger /tools/kubectl /usr/local/bin/",
+    );
+  });
+
+  it("checks every download against its published checksum", () => {
+    const downloads = runs.match(/curl -fsSLO?/g) ?? [];
+    expect(downloads.length).toBeGreaterThanOrEqual(3);
+    expect(runs.match(/sha256sum -c -/g)).toHaveLength(2);
+    expect(runs).toContain("checksums.txt");
+    expect(runs).toContain("${kubectl}.sha256");
+  });
+
+  it("installs curl in the tools stage only, never in the image that runs", () => {
+    expect(args(final, "RUN").join("\n")).not.toMatch(/\bcurl\b|apt-get install/);
   });
 });

@@ -122,8 +122,14 @@ describe("Slipway's ClusterRole", () => {
     );
     const covered = new Set(
       (policy.spec?.matchConstraints?.resourceRules ?? [])
-        .filter((rule) =>
-          (["CREATE", "UPDATE", "DELETE"] as const).every((op) => rule.operations?.includes(op)),
+        .filter(
+          (rule) =>
+            (["CREATE", "UPDATE", "DELETE"] as const).every((op) =>
+              rule.operations?.includes(op),
+            ) ||
+            // `kubectl exec` is a CONNECT: the one operation a pods/exec rule needs to cover.
+            (rule.operations?.includes("CONNECT") === true &&
+              (rule.resources ?? []).every((resource) => resource.endsWith("/exec"))),
         )
         .flatMap((rule) =>
           (rule.apiGroups ?? []).flatMap((group) =>

@@ -83,4 +83,25 @@ export const REQUIRED_ACCESS = [
     verbs: ["get"],
     why: "check that the sandbox RuntimeClass exists",
   },
+  // Each installation's build engine (SLIPWAY_BUILD_ENGINE=kubernetes), in its build namespace.
+  {
+    group: "apps",
+    resource: "statefulsets",
+    verbs: ["create", "patch", "list"],
+    why: "apply each installation's build engine, and find and scale idle ones to zero",
+  },
+  {
+    group: "",
+    resource: "pods",
+    verbs: ["get"],
+    why: "wait for a build engine to be ready (kubectl exec reads the pod too)",
+  },
+  {
+    group: "",
+    resource: "pods",
+    subresource: "exec",
+    // `create` for SPDY, `get` for the WebSocket exec of newer kubectl versions.
+    verbs: ["create", "get"],
+    why: "reach a build engine with the Dagger CLI's kube-pod runner (kubectl exec … buildctl dial-stdio)",
+  },
 ] as const satisfies readonly AccessRule[];

@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { checkRestricted } from "../pod-security.ts";
 import { renderBranch, type BranchInput } from "./branch.ts";
+import { BLOCKED_IPV4, BLOCKED_IPV6 } from "./egress-policy.ts";
 import { RenderInputError } from "./render-input-error.ts";
 
 const DIGEST = `sha256:${"ab".repeat(32)}`;
@@ -253,17 +254,10 @@ describe("renderBranch", () => {
             {
               ipBlock: {
                 cidr: "0.0.0.0/0",
-                except: [
-                  "10.0.0.0/8",
-                  "172.16.0.0/12",
-                  "192.168.0.0/16",
-                  "100.64.0.0/10",
-                  "169.254.0.0/16",
-                  "10.42.0.0/16",
-                ],
+                except: [...BLOCKED_IPV4, "10.42.0.0/16"],
               },
             },
-            { ipBlock: { cidr: "::/0", except: ["fc00::/7", "fe80::/10", "fd00:10::/56"] } },
+            { ipBlock: { cidr: "::/0", except: [...BLOCKED_IPV6, "fd00:10::/56"] } },
           ],
         },
       ],

@@ -1,13 +1,59 @@
 import { describe, expect, it } from "vitest";
-import { blockedRanges } from "./egress-policy.ts";
+import { BlockList } from "node:net";
+import { BLOCKED_IPV4, BLOCKED_IPV6, blockedRanges } from "./egress-policy.ts";
 import { RenderInputError } from "./render-input-error.ts";
 
 describe("blockedRanges", () => {
-  it("always blocks private, CGNAT and link-local ranges, metadata address included", () => {
-    expect(blockedRanges([])).toEqual({
-      ipv4: ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "169.254.0.0/16"],
-      ipv6: ["fc00::/7", "fe80::/10"],
-    });
+  it("always blocks the special-purpose ranges, and nothing else without cluster ranges", () => {
+    expect(blockedRanges([])).toEqual({ ipv4: BLOCKED_IPV4, ipv6: BLOCKED_IPV6 });
+  });
+
+  /**
+   * Whether an address falls in one of its family's blocked ranges (Node's own CIDR matching;
+   * one list per family, since a BlockList matches IPv4 addresses against ::ffff:0:0/96 too).
+   */
+  function blocked(address: string): boolean {
+    const family = address.includes(":") ? "ipv6" : "ipv4";
+    const list = new BlockList();
+    for (const cidr of blockedRanges([])[family]) {
+      const [network = "", prefix = ""] = cidr.split("/");
+      list.addSubnet(network, Number(prefix), family);
+    }
+    return list.check(address, family);
+  }
+
+  it.each([
+    ["cloud metadata", "169.254.169.254"],
+    ["NodeLocal DNS", "169.254.20.10"],
+    ["a private address", "10.1.2.3"],
+    ["a private address", "172.20.0.1"],
+    ["a private address", "192.168.1.1"],
+    ["CGNAT", "100.100.100.200"],
+    ["loopback", "127.0.0.1"],
+    ["this network", "0.0.0.0"],
+    ["IETF protocol assignments", "192.0.0.170"],
+    ["benchmarking", "198.19.255.1"],
+    ["multicast", "239.255.255.250"],
+    ["reserved", "240.0.0.1"],
+    ["broadcast", "255.255.255.255"],
+    ["IPv6 loopback", "::1"],
+    ["IPv4-mapped metadata", "::ffff:169.254.169.254"],
+    ["NAT64 of a private address", "64:ff9b::a00:1"],
+    ["local-use NAT64", "64:ff9b:1::a00:1"],
+    ["6to4 of a private address", "2002:a00:1::1"],
+    ["unique local", "fd12:3456::1"],
+    ["IPv6 link-local", "fe80::1"],
+    ["IPv6 multicast", "ff02::1"],
+  ])("blocks %s (%s)", (_case, address) => {
+    expect(blocked(address)).toBe(true);
+  });
+
+  it.each([
+    ["a public IPv4 address", "140.82.112.3"],
+    ["a public IPv4 address", "8.8.8.8"],
+    ["a public IPv6 address", "2606:4700:4700::1111"],
+  ])("leaves %s (%s) reachable", (_case, address) => {
+    expect(blocked(address)).toBe(false);
   });
 
   it.each([

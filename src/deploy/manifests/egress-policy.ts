@@ -7,16 +7,39 @@ export interface BlockedRanges {
   ipv6: string[];
 }
 
-/** Private, shared, link-local (cloud metadata at 169.254.169.254) and CGNAT ranges. */
-const BLOCKED_IPV4 = [
-  "10.0.0.0/8",
-  "172.16.0.0/12",
-  "192.168.0.0/16",
-  "100.64.0.0/10",
-  "169.254.0.0/16",
+/**
+ * IPv4 ranges that are not the public internet (IANA special-purpose registry, RFC 6890): a pod
+ * with internet egress must not reach the node, the cloud's metadata service or anything private
+ * through them.
+ */
+export const BLOCKED_IPV4 = [
+  "0.0.0.0/8", // "this network": 0.0.0.0 reaches the local host on Linux
+  "10.0.0.0/8", // private
+  "100.64.0.0/10", // shared address space (CGNAT)
+  "127.0.0.0/8", // loopback
+  "169.254.0.0/16", // link-local: cloud metadata at 169.254.169.254, NodeLocal DNS at 169.254.20.10
+  "172.16.0.0/12", // private
+  "192.0.0.0/24", // IETF protocol assignments
+  "192.168.0.0/16", // private
+  "198.18.0.0/15", // benchmarking, often used for internal appliances
+  "224.0.0.0/4", // multicast
+  "240.0.0.0/4", // reserved, and the limited broadcast address
 ];
-/** Unique-local and link-local IPv6. */
-const BLOCKED_IPV6 = ["fc00::/7", "fe80::/10"];
+
+/**
+ * IPv6 ranges that are not the public internet, among them those that embed an IPv4 address and
+ * would otherwise reach a blocked IPv4 range through a translator or a dual-stack node.
+ */
+export const BLOCKED_IPV6 = [
+  "::1/128", // loopback
+  "::ffff:0:0/96", // IPv4-mapped addresses
+  "64:ff9b::/96", // NAT64, well-known prefix (any IPv4 address, private ones included)
+  "64:ff9b:1::/48", // NAT64, local-use prefix
+  "2002::/16", // 6to4 (embeds an IPv4 address)
+  "fc00::/7", // unique local
+  "fe80::/10", // link-local
+  "ff00::/8", // multicast
+];
 
 /** `address/prefix` with an address of the family and a prefix strictly inside it. */
 function cidrFamily(cidr: string): 4 | 6 | undefined {
@@ -29,7 +52,8 @@ function cidrFamily(cidr: string): 4 | 6 | undefined {
 }
 
 /**
- * The ranges internet egress must not reach: private, CGNAT and link-local ones plus the
+ * The ranges internet egress must not reach: {@link BLOCKED_IPV4} and {@link BLOCKED_IPV6}
+ * (private, CGNAT, loopback, link-local, multicast, reserved, IPv4-embedding IPv6) plus the
  * operator's cluster ranges (`extra`), split by family. Throws a {@link RenderInputError} for an
  * entry that is not a CIDR strictly inside its family's whole range.
  */

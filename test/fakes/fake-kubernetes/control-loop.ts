@@ -9,6 +9,7 @@ import { arrAt, strAt } from "./json.ts";
 import { createKubelet, type Kubelet } from "./kubelet.ts";
 import { REPLICA_SETS, syncReplicaSet } from "./replicaset-controller.ts";
 import { requireResource } from "./resources.ts";
+import { STATEFUL_SETS, syncStatefulSet } from "./statefulset-controller.ts";
 
 const NAMESPACES = requireResource("v1", "namespaces");
 
@@ -62,6 +63,8 @@ export function createControlLoop(cluster: Cluster): ControlLoop {
       for (const deployment of started) syncDeployment(cluster, deployment);
       for (const replicaSet of cluster.store.list(REPLICA_SETS))
         syncReplicaSet(cluster, replicaSet);
+      for (const statefulSet of cluster.store.list(STATEFUL_SETS))
+        syncStatefulSet(cluster, statefulSet);
       for (const deployment of started) {
         const namespace = strAt(deployment, "metadata", "namespace");
         const fresh = cluster.store.get(

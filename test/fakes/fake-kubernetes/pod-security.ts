@@ -128,10 +128,10 @@ export function podAdmissionError(
   return `pods "${podName}" is forbidden: violates PodSecurity "restricted:latest": ${violations.join(", ")}`;
 }
 
-/** The pod spec inside a Pod, Deployment or ReplicaSet. */
+/** The pod spec inside a Pod, Deployment, ReplicaSet or StatefulSet. */
 export function podTemplateSpec(resource: ResourceType, object: Obj): Obj | undefined {
   if (resource.kind === "Pod") return objAt(object, "spec");
-  if (resource.kind === "Deployment" || resource.kind === "ReplicaSet")
+  if (["Deployment", "ReplicaSet", "StatefulSet"].includes(resource.kind))
     return objAt(object, "spec", "template", "spec");
   return undefined;
 }

@@ -1,5 +1,6 @@
 import { Deployment } from "kubernetes-models/apps/v1/Deployment";
 import { ReplicaSet } from "kubernetes-models/apps/v1/ReplicaSet";
+import { StatefulSet } from "kubernetes-models/apps/v1/StatefulSet";
 import { SelfSubjectAccessReview } from "kubernetes-models/authorization.k8s.io/v1/SelfSubjectAccessReview";
 import { Ingress } from "kubernetes-models/networking.k8s.io/v1/Ingress";
 import { NetworkPolicy } from "kubernetes-models/networking.k8s.io/v1/NetworkPolicy";
@@ -7,6 +8,7 @@ import { RuntimeClass } from "kubernetes-models/node.k8s.io/v1/RuntimeClass";
 import { Event } from "kubernetes-models/v1/Event";
 import { LimitRange } from "kubernetes-models/v1/LimitRange";
 import { Namespace } from "kubernetes-models/v1/Namespace";
+import { PersistentVolumeClaim } from "kubernetes-models/v1/PersistentVolumeClaim";
 import { Pod } from "kubernetes-models/v1/Pod";
 import { ResourceQuota } from "kubernetes-models/v1/ResourceQuota";
 import { Service } from "kubernetes-models/v1/Service";
@@ -69,6 +71,10 @@ export const RESOURCE_TYPES: readonly ResourceType[] = [
     shortNames: ["ns"],
     subresources: ["status"],
   }),
+  type("v1", "persistentvolumeclaims", "PersistentVolumeClaim", PersistentVolumeClaim, {
+    shortNames: ["pvc"],
+    subresources: ["status"],
+  }),
   type("v1", "pods", "Pod", Pod, { shortNames: ["po"], subresources: ["log", "status"] }),
   type("v1", "resourcequotas", "ResourceQuota", ResourceQuota, {
     shortNames: ["quota"],
@@ -81,6 +87,10 @@ export const RESOURCE_TYPES: readonly ResourceType[] = [
   }),
   type("apps/v1", "replicasets", "ReplicaSet", ReplicaSet, {
     shortNames: ["rs"],
+    subresources: ["scale", "status"],
+  }),
+  type("apps/v1", "statefulsets", "StatefulSet", StatefulSet, {
+    shortNames: ["sts"],
     subresources: ["scale", "status"],
   }),
   type("networking.k8s.io/v1", "ingresses", "Ingress", Ingress, {
