@@ -7,45 +7,26 @@ import type { Logger } from "pino";
 import { z } from "zod";
 import { Probot, ProbotOctokit, Server, run } from "probot";
 import type { BuildStage } from "./build/build-stage.ts";
-import { daggerBuildStage } from "./build/dagger-build-stage.ts";
-import { daggerClient } from "./build/dagger-client.ts";
-import { noEngineBuildStage } from "./build/no-engine-build-stage.ts";
 import { ConfigError, parseEnv, type Config } from "./config/env.ts";
 import { loadPrivateKey } from "./config/private-key.ts";
 import type { DeployStage } from "./deploy/deploy-stage.ts";
-import {
-  createKubernetesDeployStage,
-  DEFAULT_TENANT_LIMITS,
-  type KubernetesDeployStage,
-} from "./deploy/kubernetes-deploy-stage.ts";
-import { checkRunsClient } from "./github/check-runs.ts";
-import { deploymentsClient } from "./github/deployments.ts";
-import { hookDeliveriesClient } from "./github/hook-deliveries.ts";
-import { deliveryLogStore } from "./queue/delivery-log-store.ts";
-import { createReporter } from "./github/reporter.ts";
+import type { KubernetesDeployStage } from "./deploy/kubernetes-deploy-stage.ts";
 import { webhookHandler } from "./github/webhook-handler.ts";
-import { adminHandler } from "./http/admin.ts";
 import { cachedReadiness } from "./http/cached-readiness.ts";
 import { healthHandler } from "./http/health.ts";
 import { startHealthServer } from "./http/health-server.ts";
 import { stopOnSignals } from "./stop-on-signals.ts";
 import { takeOverWebhooks } from "./http/take-over-webhooks.ts";
 import { redisPassword } from "./config/redis-password.ts";
-import { defaultKubeConfig } from "./deploy/default-kube-config.ts";
 import { within } from "./support/within.ts";
+import { perKey } from "./support/per-key.ts";
 import { createMetrics, type Metrics } from "./http/metrics.ts";
 import { octokitMetrics } from "./github/octokit-metrics.ts";
 import { createLogger } from "./logger.ts";
-import { createCancellation } from "./queue/cancellation.ts";
-import { createEventProcessor } from "./queue/event-processor.ts";
 import type { QueueDeps } from "./queue/queue-deps.ts";
-import { fairScheduler } from "./queue/fair.ts";
 import { createIntake } from "./queue/intake.ts";
 import { BUILDS_QUEUE, EVENTS_QUEUE, redisKeys } from "./queue/keys.ts";
-import { createPipelineProcessor } from "./queue/pipeline-processor.ts";
-import { runStateStore } from "./queue/run-state.ts";
 import { withScripts } from "./queue/scripts.ts";
-import { startWorkers } from "./queue/start-workers.ts";
 
 /** What tests (and only tests) replace: the stages, the logger, the clock and retry pacing. */
 export interface Overrides {
@@ -64,6 +45,8 @@ export interface Overrides {
   kubeConfig?: KubeConfig;
   /** How often the rollout wait reads the Deployment (default 1 s). */
   rolloutPollMs?: number;
+  /** How often a starting build engine's pod is read (default 1 s). */
+  enginePollMs?: number;
   /** The sweeper's pace (every minute; open runs younger than 30 s are left alone). */
   sweep?: { everyMs?: number; graceMs?: number; giveUpMs?: number };
 }
@@ -189,19 +172,45 @@ export async function startSlipway(config: Config, overrides: Overrides = {}): P
     }
 
     if (config.role !== "web") {
+      // The worker's modules load only here, so a web-only process never holds them (the
+      // Kubernetes client and the Dagger SDK load further down, only when they are used).
+      const { createReporter } = await import("./github/reporter.ts");
+      const { checkRunsClient } = await import("./github/check-runs.ts");
+      const { deploymentsClient } = await import("./github/deployments.ts");
+      const { hookDeliveriesClient } = await import("./github/hook-deliveries.ts");
+      const { deliveryLogStore } = await import("./queue/delivery-log-store.ts");
+      const { createCancellation } = await import("./queue/cancellation.ts");
+      const { createEventProcessor } = await import("./queue/event-processor.ts");
+      const { fairScheduler } = await import("./queue/fair.ts");
+      const { createPipelineProcessor } = await import("./queue/pipeline-processor.ts");
+      const { runStateStore } = await import("./queue/run-state.ts");
+      const { startWorkers } = await import("./queue/start-workers.ts");
+      const { conversationClient } = await import("./github/conversation.ts");
+      const { branchStore } = await import("./queue/branch-store.ts");
+      const { previewComments } = await import("./queue/preview-comments.ts");
+      const { readyImages } = await import("./queue/ready-images.ts");
+      const { onceStore } = await import("./queue/once.ts");
+      const { removedTenants } = await import("./queue/removed-tenants.ts");
       // Worker state must survive a Redis restart: its connection waits instead of failing.
       const redis = withScripts(connect("worker-commands", true));
       const probot = new SlipwayProbot({});
+      // One Octokit per installation, kept (its auth hook renews the token): building one per
+      // call (plugins, hooks, request defaults) was about a tenth of the worker's CPU.
+      const octokitFor = perKey((installationId: number) => probot.auth(installationId));
+      const checkRunUrl = (target: { owner: string; repo: string }, checkRunId: number) =>
+        `${config.github.webUrl}/${target.owner}/${target.repo}/runs/${checkRunId}`;
       const reporter = createReporter({
         clientFor: async (installationId) =>
-          checkRunsClient(await probot.auth(installationId), GITHUB_TIMEOUT_MS),
+          checkRunsClient(await octokitFor(installationId), GITHUB_TIMEOUT_MS),
         deploymentsFor: async (installationId) =>
-          deploymentsClient(await probot.auth(installationId), GITHUB_TIMEOUT_MS),
-        checkRunUrl: (target, checkRunId) =>
-          `${config.github.webUrl}/${target.owner}/${target.repo}/runs/${checkRunId}`,
+          deploymentsClient(await octokitFor(installationId), GITHUB_TIMEOUT_MS),
+        checkRunUrl,
         secrets,
         now: () => new Date(now()),
+        deploys: config.deploy,
       });
+      const conversation = async (installationId: number) =>
+        conversationClient(await octokitFor(installationId), GITHUB_TIMEOUT_MS, appId);
       const cancellation = await createCancellation({
         redis,
         subscriber: connect("cancel-subscriber", true),
@@ -212,6 +221,9 @@ export async function startSlipway(config: Config, overrides: Overrides = {}): P
       closers.unshift(() => cancellation.close());
       let kubernetes: KubernetesDeployStage | undefined;
       if (config.deploy && overrides.deployStage === undefined) {
+        const { createKubernetesDeployStage, DEFAULT_TENANT_LIMITS } =
+          await import("./deploy/kubernetes-deploy-stage.ts");
+        const { defaultKubeConfig } = await import("./deploy/default-kube-config.ts");
         const cluster = createKubernetesDeployStage({
           kubeConfig: overrides.kubeConfig ?? defaultKubeConfig(),
           settings: { ...config.kubernetes, tenant: DEFAULT_TENANT_LIMITS },
@@ -236,16 +248,40 @@ export async function startSlipway(config: Config, overrides: Overrides = {}): P
         );
       }
       const deploy = config.deploy ? (overrides.deployStage ?? kubernetes) : undefined;
+      // Where builds run: one session engine, or each installation's own engine in a Kata VM.
+      const { createBuildEngine, startIdleSweep } = await import("./build/engine/build-engine.ts");
+      const engines = await createBuildEngine({
+        engine: config.buildEngine,
+        dagger: config.dagger,
+        clusterCidrs: config.kubernetes.clusterCidrs,
+        ...(overrides.kubeConfig === undefined ? {} : { kubeConfig: overrides.kubeConfig }),
+        log,
+        now,
+        ...(overrides.enginePollMs === undefined ? {} : { pollMs: overrides.enginePollMs }),
+      });
+      const engineManager = engines.manager;
+      if (engineManager !== undefined) {
+        const stopSweep = startIdleSweep(engineManager, 60_000, log);
+        closers.push(() => {
+          stopSweep();
+          return Promise.resolve();
+        });
+        if (config.role === "worker") {
+          readiness.push(cachedReadiness(() => engineManager.checkReadiness(), 60_000));
+        }
+      }
       const build =
         overrides.buildStage ??
-        (config.dagger === undefined
-          ? noEngineBuildStage()
-          : daggerBuildStage({
-              session: { port: config.dagger.sessionPort, token: config.dagger.sessionToken },
+        (engines.connector === undefined
+          ? (await import("./build/no-engine-build-stage.ts")).noEngineBuildStage()
+          : (await import("./build/dagger-build-stage.ts")).daggerBuildStage({
+              engine: engines.connector,
               registry: config.registry,
-              client: daggerClient,
+              client: (await import("./build/dagger-client.ts")).daggerClient,
               tokenFor: async (installationId) => {
-                const octokit = await probot.auth(installationId);
+                // The installation's cached token (refreshed shortly before it expires). A run
+                // of an uninstalled app never gets here: see removedTenants.
+                const octokit = await octokitFor(installationId);
                 const auth = await octokit.auth({ type: "installation" });
                 return rememberToken(InstallationToken.parse(auth).token);
               },
@@ -263,7 +299,19 @@ export async function startSlipway(config: Config, overrides: Overrides = {}): P
         events,
         builds,
         deploy,
+        ...(engines.manager === undefined ? {} : { engines: engines.manager }),
         retry,
+        buildCoalesceMs: config.queue.buildCoalesceMs,
+        conversation,
+        comments: previewComments({
+          store: branchStore(redis, keys),
+          conversationFor: conversation,
+          checkRunUrl,
+        }),
+        intake: createIntake({ redis, events, keys, retry }),
+        images: readyImages(redis, keys),
+        once: onceStore(redis, keys),
+        removedTenants: removedTenants(redis, keys),
         log,
         now,
         secrets,
@@ -384,11 +432,17 @@ export async function startSlipway(config: Config, overrides: Overrides = {}): P
         log,
         Probot: SlipwayProbot,
       });
+      // The queue dashboard (bull-board, express) loads only when it is switched on.
+      const admin =
+        config.adminToken === undefined
+          ? undefined
+          : (await import("./http/admin.ts")).adminHandler({
+              token: config.adminToken,
+              queues: [events, builds],
+            });
       await server.load((_app, { addHandler }) => {
         addHandler(health);
-        if (config.adminToken !== undefined) {
-          addHandler(adminHandler({ token: config.adminToken, queues: [events, builds] }));
-        }
+        if (admin !== undefined) addHandler(admin);
       });
       // Stop taking deliveries before anything else closes.
       closers.unshift(() => server.stop());

@@ -49,6 +49,7 @@ describe("npm start without APP_ID and PRIVATE_KEY", () => {
       "check_run",
       "check_suite",
       "pull_request",
+      "issue_comment",
     ]);
     expect(manifest["default_permissions"]).toEqual({
       checks: "write",

@@ -14,6 +14,8 @@ export interface AppSettings {
   env: Record<string, string>;
   resources: { cpu?: string; memory?: string };
   egress: "none" | "internet";
+  /** `.slipway.yml` `comments`: comment on pull requests (absent means yes). */
+  comments?: boolean;
 }
 
 /** The defaults of an app without `.slipway.yml`. */

@@ -31,10 +31,31 @@ export interface Config {
     lockDurationMs: number;
     stalledIntervalMs: number;
     cancelPollMs: number;
+    /**
+     * How long a queued build waits before it may start, so a burst of pushes to one branch
+     * builds only its last commit (the others are superseded while they wait). 0 for none.
+     */
+    buildCoalesceMs: number;
   };
   timeouts: { buildMs: number; deployMs: number };
   deploy: boolean;
   dagger: { sessionPort: number; sessionToken: string } | undefined;
+  /**
+   * `SLIPWAY_BUILD_ENGINE`: `session` builds on the engine of `dagger` above (development,
+   * tests); `kubernetes` gives each installation its own engine in a Kata VM (a web role, which
+   * never builds, may leave the image unset and gets `session`).
+   */
+  buildEngine:
+    | { kind: "session" }
+    | {
+        kind: "kubernetes";
+        runtimeClass: string;
+        image: string;
+        cacheSize: string;
+        idleMs: number;
+        /** The Dagger CLI and its whole environment (non-secret variables only). */
+        cli: { bin: string; env: Record<string, string> };
+      };
   /** Where images are published; credentials only when the registry needs them. */
   registry:
     | { address: string; credentials: { username: string; password: string } | undefined }

@@ -1,4 +1,5 @@
 import type { ProbotOctokit } from "probot";
+import type { CheckRunAction } from "../report/check-run-actions.ts";
 import type { CheckRunAnnotation, Conclusion } from "../report/outcome.ts";
 
 /** The name GitHub shows for Slipway's check run. */
@@ -52,7 +53,13 @@ export function checkRunsClient(octokit: Octokit, timeoutMs: number) {
      */
     async create(
       where: CheckRunWhere,
-      input: { sha: string; externalId: string; state: CheckRunState; output: CheckRunOutput },
+      input: {
+        sha: string;
+        externalId: string;
+        state: CheckRunState;
+        output: CheckRunOutput;
+        actions?: CheckRunAction[];
+      },
     ): Promise<number> {
       const response = await octokit.rest.checks.create({
         ...where,
@@ -61,6 +68,7 @@ export function checkRunsClient(octokit: Octokit, timeoutMs: number) {
         external_id: input.externalId,
         ...stateFields(input.state),
         output: input.output,
+        ...(input.actions === undefined ? {} : { actions: input.actions }),
         request: { ...request(), retries: 0 },
       });
       return response.data.id;
@@ -82,13 +90,14 @@ export function checkRunsClient(octokit: Octokit, timeoutMs: number) {
     async update(
       where: CheckRunWhere,
       checkRunId: number,
-      input: { state: CheckRunState; output: CheckRunOutput },
+      input: { state: CheckRunState; output: CheckRunOutput; actions?: CheckRunAction[] },
     ): Promise<void> {
       await octokit.rest.checks.update({
         ...where,
         check_run_id: checkRunId,
         ...stateFields(input.state),
         output: input.output,
+        ...(input.actions === undefined ? {} : { actions: input.actions }),
         request: request(),
       });
     },

@@ -28,11 +28,17 @@ export const PushPayload = z.object({
 });
 export type PushPayload = z.infer<typeof PushPayload>;
 
+/** Who pressed a button or asked for a rerun. */
+const Sender = z.object({ login: Login });
+
 export const CheckRunRerequestedPayload = z.object({
   check_run: z.object({
     head_sha: Sha,
+    // Slipway's run key; GitHub sends "" or null for check runs made without one.
+    external_id: z.string().max(200).nullish(),
     check_suite: z.object({ head_branch: z.string().min(1).max(1024).nullable() }),
   }),
+  sender: Sender,
   repository: Repository,
   installation: Installation,
 });
@@ -58,4 +64,36 @@ export const InstallationRepositoriesPayload = z.object({
   installation: Installation,
   repositories_added: z.array(RepositoryRef).max(10_000).default([]),
   repositories_removed: z.array(RepositoryRef).max(10_000).default([]),
+});
+
+export const CheckRunRequestedActionPayload = CheckRunRerequestedPayload.extend({
+  requested_action: z.object({ identifier: z.string().max(20) }),
+});
+
+export const PullRequestPayload = z.object({
+  action: z.string(),
+  number: Id,
+  pull_request: z.object({
+    head: z.object({
+      ref: z.string().min(1).max(1024),
+      sha: Sha,
+      // null when the fork was deleted.
+      repo: z.object({ id: Id }).nullable(),
+    }),
+  }),
+  repository: Repository,
+  installation: Installation,
+});
+
+export const IssueCommentPayload = z.object({
+  action: z.string(),
+  issue: z.object({
+    number: Id,
+    // Present only on pull requests' conversations.
+    pull_request: z.object({}).optional(),
+  }),
+  comment: z.object({ id: Id, body: z.string().max(65_536).nullable() }),
+  sender: z.object({ login: Login, type: z.string().max(50).optional() }),
+  repository: Repository,
+  installation: Installation,
 });

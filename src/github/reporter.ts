@@ -2,6 +2,7 @@ import type { BranchTarget, RunTarget } from "../queue/intent.ts";
 import type { DeploymentsClient } from "./deployments.ts";
 import { environmentFor } from "./environment.ts";
 import type { RunOutcome, StageName } from "../report/outcome.ts";
+import { checkRunActions } from "../report/check-run-actions.ts";
 import { renderCheckRun, renderProgress } from "../report/render-check-run.ts";
 import type { CheckRunsClient } from "./check-runs.ts";
 
@@ -15,6 +16,8 @@ export interface ReporterDeps {
   /** Values that must never appear in a check run (tokens, passwords). */
   secrets: () => readonly string[];
   now: () => Date;
+  /** Whether runs deploy (else build only): decides the check run's buttons. */
+  deploys: boolean;
 }
 
 /**
@@ -22,7 +25,7 @@ export interface ReporterDeps {
  * (queued), started (in progress), concluded.
  */
 export function createReporter(deps: ReporterDeps) {
-  const { clientFor, deploymentsFor, checkRunUrl, secrets, now } = deps;
+  const { clientFor, deploymentsFor, checkRunUrl, secrets, now, deploys } = deps;
   const where = (target: BranchTarget) => ({ owner: target.owner, repo: target.repo });
 
   return {
@@ -47,16 +50,26 @@ export function createReporter(deps: ReporterDeps) {
       return client.find(where(target), target.sha, runKey);
     },
 
-    async started(target: RunTarget, checkRunId: number, stage: StageName): Promise<void> {
+    /** In progress at `stage`; `note` says what it waits for (e.g. a build engine starting). */
+    async started(
+      target: RunTarget,
+      checkRunId: number,
+      stage: StageName,
+      note?: string,
+    ): Promise<void> {
       const client = await clientFor(target.installationId);
+      const progress = renderProgress({
+        sha: target.sha,
+        branch: target.branch,
+        currentStage: stage,
+        stages: [],
+      });
       await client.update(where(target), checkRunId, {
         state: { status: "in_progress", startedAt: now() },
-        output: renderProgress({
-          sha: target.sha,
-          branch: target.branch,
-          currentStage: stage,
-          stages: [],
-        }),
+        output:
+          note === undefined
+            ? progress
+            : { title: `${note}…`, summary: `${note}.\n\n${progress.summary}` },
       });
     },
 
@@ -116,7 +129,7 @@ export function createReporter(deps: ReporterDeps) {
       for (const id of ids)
         await client.status(where(target), id, {
           state: "inactive",
-          description: "Branch deleted",
+          description: "Preview torn down",
         });
       return ids.length;
     },
@@ -151,10 +164,18 @@ export function createReporter(deps: ReporterDeps) {
         ...renderCheckRun(outcome, { secrets: secrets() }),
         ...(annotations.length > 0 ? { annotations } : {}),
       };
+      // Always sent, so a concluded run replaced by a newer one loses its buttons too.
+      const actions = checkRunActions(target, outcome.conclusion, deploys);
       if (checkRunId === undefined) {
-        await client.create(where(target), { sha: target.sha, externalId: runKey, state, output });
+        await client.create(where(target), {
+          sha: target.sha,
+          externalId: runKey,
+          state,
+          output,
+          actions,
+        });
       } else {
-        await client.update(where(target), checkRunId, { state, output });
+        await client.update(where(target), checkRunId, { state, output, actions });
       }
     },
   };

@@ -64,12 +64,12 @@ describe("routeEvent", () => {
     expect(intent.kind === "ignore" && intent.reason).toMatch(/^invalid push payload: /);
   });
 
-  it("reruns the commit of a rerequested check run", () => {
+  it("reruns a rerequested check run from the run Slipway recorded (resolved in a job)", () => {
     const intent = routeEvent(
       "check_run",
       examplePayload("check_run", (p) => p["action"] === "rerequested"),
     );
-    expect(intent).toMatchObject({ kind: "run", trigger: "rerun", target: { branch: "master" } });
+    expect(intent).toMatchObject({ kind: "check_action", action: "rerun", suiteBranch: "master" });
   });
 
   it("reruns the commit of a rerequested check suite", () => {

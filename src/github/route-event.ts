@@ -1,12 +1,17 @@
 import type { z } from "zod";
 import type { Intent } from "../queue/intent.ts";
 import {
-  CheckRunRerequestedPayload,
   CheckSuiteRerequestedPayload,
   InstallationPayload,
   InstallationRepositoriesPayload,
   PushPayload,
 } from "./payloads.ts";
+import {
+  fromCheckRunRerun,
+  fromIssueComment,
+  fromPullRequest,
+  fromRequestedAction,
+} from "./route-conversation.ts";
 
 const BRANCH_PREFIX = "refs/heads/";
 
@@ -38,7 +43,7 @@ function fromPush(payload: unknown): Intent {
 }
 
 function fromRerun(
-  parsed: z.infer<typeof CheckRunRerequestedPayload> | z.infer<typeof CheckSuiteRerequestedPayload>,
+  parsed: z.infer<typeof CheckSuiteRerequestedPayload>,
   sha: string,
   branch: string | null,
 ): Intent {
@@ -127,12 +132,14 @@ export function routeEvent(name: string, payload: unknown): Intent {
       return fromInstallation(payload);
     case "installation_repositories":
       return fromInstallationRepositories(payload);
+    case "pull_request":
+      return fromPullRequest(payload, invalid);
+    case "issue_comment":
+      return fromIssueComment(payload, invalid);
     case "check_run": {
+      if (action === "requested_action") return fromRequestedAction(payload, invalid);
       if (action !== "rerequested") return { kind: "ignore", reason: `check_run.${action}` };
-      const parsed = CheckRunRerequestedPayload.safeParse(payload);
-      if (!parsed.success) return invalid("check_run", parsed.error);
-      const run = parsed.data.check_run;
-      return fromRerun(parsed.data, run.head_sha, run.check_suite.head_branch);
+      return fromCheckRunRerun(payload, invalid);
     }
     case "check_suite": {
       if (action !== "rerequested") return { kind: "ignore", reason: `check_suite.${action}` };

@@ -3,7 +3,9 @@ import { z } from "zod";
 import { isPermanentGitHubError } from "../github/github-error.ts";
 import { announce } from "./announce.ts";
 import { cancelQueued } from "./cancel-queued.ts";
-import { CancelJob, TeardownJob } from "./jobs.ts";
+import { checkAction } from "./check-action.ts";
+import { deployCommand } from "./deploy-command.ts";
+import { CancelJob, PullRequestJob, TeardownJob } from "./jobs.ts";
 import { parseJob, type QueueDeps } from "./queue-deps.ts";
 import { safeError } from "./safe-error.ts";
 import { recoverDeliveries } from "./recover-deliveries.ts";
@@ -53,9 +55,30 @@ export function createEventProcessor(deps: QueueDeps) {
             // GitHub stops linking to the preview ("View deployment").
             const inactive = await deps.reporter.deploymentsInactive(data.target);
             log.info({ inactive }, "branch deployments marked inactive");
+            await deps.images?.forget(data.target);
+            await deps.comments?.tornDown(data.target).catch((error: unknown) => {
+              log.warn(
+                { error: safeError(error, deps.secrets()).message },
+                "could not update the pull-request comment",
+              );
+            });
           }
           return "torn down";
         }
+        case "pull-request": {
+          const data = parseJob(PullRequestJob, job);
+          if (deps.comments === undefined) return "comments off";
+          const result =
+            data.action === "opened"
+              ? await deps.comments.opened(data.pullRequest)
+              : await deps.comments.closed(data.pullRequest);
+          log.info({ result, pullRequest: data.pullRequest.number }, "pull request comment");
+          return result;
+        }
+        case "command":
+          return await deployCommand(deps, job, log);
+        case "check-action":
+          return await checkAction(deps, job, log);
         case "tenant":
           return await tenantChange(deps, job, log);
         case "sweep":

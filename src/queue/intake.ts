@@ -1,6 +1,14 @@
 import type { Queue } from "bullmq";
 import type { Intent } from "./intent.ts";
-import type { AnnounceJob, CancelJob, TeardownJob, TenantJob } from "./jobs.ts";
+import type {
+  AnnounceJob,
+  CancelJob,
+  CheckActionJob,
+  CommandJob,
+  PullRequestJob,
+  TeardownJob,
+  TenantJob,
+} from "./jobs.ts";
 import { jobId, jobOptions, type RetryPolicy } from "./job-options.ts";
 import { DELIVERY_TTL_SECONDS, EVENTS_QUEUE, LATEST_TTL_SECONDS, type RedisKeys } from "./keys.ts";
 import type { LatestRun } from "./latest.ts";
@@ -55,7 +63,7 @@ export function createIntake(deps: IntakeDeps): Intake {
     branch: string,
     latest: LatestRun,
   ) {
-    const [result, replaced] = await redis.slipwayClaimLatest(
+    const [result, replaced, announced] = await redis.slipwayClaimLatest(
       keys.delivery(deliveryId),
       keys.latest(repoId, branch),
       latest.runKey,
@@ -64,10 +72,13 @@ export function createIntake(deps: IntakeDeps): Intake {
       DELIVERY_TTL_SECONDS,
       LATEST_TTL_SECONDS,
       keys.cancelChannel,
+      keys.run(""),
     );
     // A replaced run that still waits for a build slot is concluded by a `cancel` job now,
-    // rather than when a slot frees up; a running one stops on the published cancel.
-    if (result === "replaced") {
+    // rather than when a slot frees up; a running one stops on the published cancel. One not
+    // announced yet needs none: its announce job finds it superseded (it looks again after
+    // queueing the build), which saves a job per push in a burst.
+    if (result === "replaced" && announced === 1) {
       const data: CancelJob = { runKey: replaced, reason: { type: "superseded", by: latest } };
       await events.add("cancel", data, jobOptions(retry, jobId("cancel", replaced)));
     }
@@ -132,6 +143,61 @@ export function createIntake(deps: IntakeDeps): Intake {
             ...(intent.repositories === undefined ? {} : { repositories: intent.repositories }),
           };
           await events.add("tenant", data, jobOptions(retry, jobId("tenant", deliveryId)));
+          await redis.set(keys.delivery(deliveryId), runKey, "EX", DELIVERY_TTL_SECONDS);
+          return "queued";
+        }
+        case "pull_request": {
+          const { duplicate, receivedAt } = await begin(deliveryId, undefined);
+          if (duplicate) return "duplicate";
+          const data: PullRequestJob = {
+            deliveryId,
+            receivedAt,
+            action: intent.action,
+            pullRequest: intent.pullRequest,
+          };
+          await events.add(
+            "pull-request",
+            data,
+            jobOptions(retry, jobId("pull-request", deliveryId)),
+          );
+          await redis.set(keys.delivery(deliveryId), runKey, "EX", DELIVERY_TTL_SECONDS);
+          return "queued";
+        }
+        case "command": {
+          const { duplicate, receivedAt } = await begin(deliveryId, undefined);
+          if (duplicate) return "duplicate";
+          const data: CommandJob = {
+            deliveryId,
+            receivedAt,
+            command: intent.command,
+            repository: intent.repository,
+            pullRequest: intent.pullRequest,
+            commentId: intent.commentId,
+            sender: intent.sender,
+            ...(intent.sha === undefined ? {} : { sha: intent.sha }),
+          };
+          await events.add("command", data, jobOptions(retry, jobId("command", deliveryId)));
+          await redis.set(keys.delivery(deliveryId), runKey, "EX", DELIVERY_TTL_SECONDS);
+          return "queued";
+        }
+        case "check_action": {
+          const { duplicate, receivedAt } = await begin(deliveryId, undefined);
+          if (duplicate) return "duplicate";
+          const data: CheckActionJob = {
+            deliveryId,
+            receivedAt,
+            action: intent.action,
+            ...(intent.runKey === undefined ? {} : { runKey: intent.runKey }),
+            sha: intent.sha,
+            repository: intent.repository,
+            suiteBranch: intent.suiteBranch,
+            sender: intent.sender,
+          };
+          await events.add(
+            "check-action",
+            data,
+            jobOptions(retry, jobId("check-action", deliveryId)),
+          );
           await redis.set(keys.delivery(deliveryId), runKey, "EX", DELIVERY_TTL_SECONDS);
           return "queued";
         }

@@ -13,7 +13,7 @@ const BranchTargetSchema = z.object({
   defaultBranch: z.string().min(1).exactOptional(),
 });
 
-const RunTargetSchema = BranchTargetSchema.extend({ sha: Sha });
+const RunTargetSchema = BranchTargetSchema.extend({ sha: Sha, fork: Id.exactOptional() });
 
 /** Fields every job carries: which delivery caused it and when Slipway received it. */
 const Origin = {
@@ -25,7 +25,7 @@ const Origin = {
 export const AnnounceJob = z.object({
   ...Origin,
   runKey: z.string().min(1),
-  trigger: z.enum(["push", "rerun"]),
+  trigger: z.enum(["push", "rerun", "redeploy", "rollback", "command"]),
   target: RunTargetSchema,
 });
 export type AnnounceJob = z.infer<typeof AnnounceJob>;
@@ -53,6 +53,41 @@ export const TenantJob = z.object({
 });
 export type TenantJob = z.infer<typeof TenantJob>;
 
+/** `pull-request`: a pull request of the repository's own branch opened or closed. */
+export const PullRequestJob = z.object({
+  ...Origin,
+  action: z.enum(["opened", "closed"]),
+  pullRequest: z.object({ target: BranchTargetSchema, number: Id }),
+});
+export type PullRequestJob = z.infer<typeof PullRequestJob>;
+
+/** `command`: `/slipway deploy` on a pull request; its sender's permission is not checked yet. */
+export const CommandJob = z.object({
+  ...Origin,
+  command: z.literal("deploy"),
+  repository: BranchTargetSchema.omit({ branch: true }),
+  pullRequest: Id,
+  commentId: Id,
+  sender: z.string().min(1).max(100),
+  sha: z
+    .string()
+    .regex(/^[0-9a-f]{7,40}$/)
+    .exactOptional(),
+});
+export type CommandJob = z.infer<typeof CommandJob>;
+
+/** `check-action`: a button on a check run, or its "Re-run"; resolved from the recorded run. */
+export const CheckActionJob = z.object({
+  ...Origin,
+  action: z.enum(["rerun", "redeploy", "rollback", "teardown"]),
+  runKey: z.string().min(1).max(200).exactOptional(),
+  sha: Sha,
+  repository: BranchTargetSchema.omit({ branch: true }),
+  suiteBranch: z.string().min(1).max(1024).nullable(),
+  sender: z.string().min(1).max(100),
+});
+export type CheckActionJob = z.infer<typeof CheckActionJob>;
+
 /** `cancel`: a run was superseded; if its build still waits in the queue, drop it and say so. */
 export const CancelJob = z.object({
   runKey: z.string().min(1),
@@ -67,6 +102,9 @@ export const JOB_SCHEMAS = {
   teardown: TeardownJob,
   tenant: TenantJob,
   cancel: CancelJob,
+  "pull-request": PullRequestJob,
+  command: CommandJob,
+  "check-action": CheckActionJob,
   sweep: z.object({}),
   recover: z.object({}),
 } as const;

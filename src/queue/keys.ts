@@ -10,6 +10,10 @@ export const LATEST_TTL_SECONDS = 30 * 24 * 3600;
 /** Per-run state (check run id, outcome) outlives any retry or stalled-job recovery. */
 export const RUN_TTL_SECONDS = 14 * 24 * 3600;
 
+function branchHash(branch: string): string {
+  return createHash("sha256").update(branch).digest("hex").slice(0, 32);
+}
+
 /**
  * Redis key names under one prefix. BullMQ's own keys use the same prefix, so a prefix holds
  * everything of one Slipway deployment (and one test file).
@@ -19,8 +23,16 @@ export function redisKeys(prefix: string) {
     prefix,
     delivery: (deliveryId: string) => `${prefix}:delivery:${deliveryId}`,
     /** Branch names are arbitrary text; a hash keeps the key bounded and safe. */
-    latest: (repoId: number, branch: string) =>
-      `${prefix}:latest:${repoId}:${createHash("sha256").update(branch).digest("hex").slice(0, 32)}`,
+    latest: (repoId: number, branch: string) => `${prefix}:latest:${repoId}:${branchHash(branch)}`,
+    /** A branch's pull request, its preview comment and its last concluded run. */
+    branch: (repoId: number, branch: string) => `${prefix}:branch:${repoId}:${branchHash(branch)}`,
+    /** The images that became ready on a branch, newest first (for "Roll back"). */
+    readyImages: (repoId: number, branch: string) =>
+      `${prefix}:ready:${repoId}:${branchHash(branch)}`,
+    /** An installation whose app was uninstalled. */
+    removedTenant: (installationId: number) => `${prefix}:removed:${installationId}`,
+    /** Something done at most once (e.g. one refusal reply per user and pull request). */
+    once: (name: string) => `${prefix}:once:${name}`,
     run: (runKey: string) => `${prefix}:run:${runKey}`,
     /** Runs with a check run (or an outcome) not yet concluded on GitHub; score: when opened. */
     open: `${prefix}:open`,

@@ -4,7 +4,7 @@ import { isPermanentGitHubError } from "../github/github-error.ts";
 import type { RunOutcome } from "../report/outcome.ts";
 import { cancelledOutcome, internalFailureOutcome } from "./cancelled-outcome.ts";
 import { PipelineJob } from "./jobs.ts";
-import { CancelMessage, describeCancel } from "./latest.ts";
+import { CancelMessage, describeCancel, type CancelReason } from "./latest.ts";
 import { parseJob, type QueueDeps } from "./queue-deps.ts";
 import { reportOutcome } from "./report-outcome.ts";
 import { runPipeline, type PipelineStages } from "./run-pipeline.ts";
@@ -24,16 +24,25 @@ export interface PipelineSettings {
 export function createPipelineProcessor(deps: QueueDeps, settings: PipelineSettings) {
   const { reporter, runs, cancellation, fair, now } = deps;
 
-  /** The run's outcome, or "handed back" when this worker is stopping and the run must resume elsewhere. */
-  async function run(data: PipelineJob, log: Logger): Promise<RunOutcome | "handed back"> {
-    const watched = {
-      runKey: data.runKey,
-      repoId: data.target.repoId,
-      branch: data.target.branch,
-      receivedAt: data.receivedAt,
-    };
-    const early = await cancellation.check(watched);
+  const watchedRun = (data: PipelineJob) => ({
+    runKey: data.runKey,
+    repoId: data.target.repoId,
+    branch: data.target.branch,
+    receivedAt: data.receivedAt,
+  });
+
+  /**
+   * The run's outcome, or "handed back" when this worker is stopping and the run must resume
+   * elsewhere. `early`: whether the run was cancelled before this job started.
+   */
+  async function run(
+    data: PipelineJob,
+    log: Logger,
+    early: CancelReason | undefined,
+    deploymentOpened: (id: number) => void,
+  ): Promise<RunOutcome | "handed back"> {
     if (early) return cancelledOutcome(data.target, early);
+    const watched = watchedRun(data);
     const watch = cancellation.watch(watched);
     try {
       let shown = false;
@@ -41,6 +50,7 @@ export function createPipelineProcessor(deps: QueueDeps, settings: PipelineSetti
         ...settings,
         log,
         now,
+        ...(deps.images === undefined ? {} : { images: deps.images }),
         // One in-progress update per run (the API budget is three check-run calls per push).
         // It is cosmetic: if GitHub fails it, the build goes on and the conclusion still lands.
         onStage: async (stage) => {
@@ -48,7 +58,10 @@ export function createPipelineProcessor(deps: QueueDeps, settings: PipelineSetti
             // A GitHub deployment for the preview (best effort: the deploy goes on without it).
             await reporter
               .deploymentStarted(data.target, data.runKey, data.checkRunId)
-              .then((id) => runs.setDeployment(data.runKey, id))
+              .then((id) => {
+                deploymentOpened(id);
+                return runs.setDeployment(data.runKey, id);
+              })
               .catch((error: unknown) => {
                 log.warn(
                   { error: safeError(error, deps.secrets()).message },
@@ -65,6 +78,17 @@ export function createPipelineProcessor(deps: QueueDeps, settings: PipelineSetti
             );
           });
         },
+        // A wait worth a fourth call, e.g. the installation's build engine starting (cosmetic).
+        onProgress: async (stage, message) => {
+          await reporter
+            .started(data.target, data.checkRunId, stage, message)
+            .catch((error: unknown) => {
+              log.warn(
+                { error: safeError(error, deps.secrets()).message },
+                "could not show the run's progress",
+              );
+            });
+        },
       });
       if (outcome.conclusion !== "cancelled") return outcome;
       const reason = CancelMessage.shape.reason.safeParse(watch.signal.reason);
@@ -75,12 +99,19 @@ export function createPipelineProcessor(deps: QueueDeps, settings: PipelineSetti
     }
   }
 
-  /** Concludes the run's GitHub deployment, if its deploy stage opened one (once, best effort). */
-  async function concludeDeployment(data: PipelineJob, outcome: RunOutcome, log: Logger) {
-    const state = await runs.get(data.runKey);
-    if (state.deploymentId === undefined || state.deploymentDone) return;
+  /**
+   * Concludes the run's GitHub deployment, if its deploy stage opened one (once, best effort).
+   * `deployment` is what the run state said when the job started, or the one this attempt opened.
+   */
+  async function concludeDeployment(
+    data: PipelineJob,
+    outcome: RunOutcome,
+    deployment: { id: number | undefined; done: boolean },
+    log: Logger,
+  ) {
+    if (deployment.id === undefined || deployment.done) return;
     try {
-      await reporter.deploymentFinished(data.target, state.deploymentId, data.checkRunId, outcome);
+      await reporter.deploymentFinished(data.target, deployment.id, data.checkRunId, outcome);
       await runs.markDeploymentDone(data.runKey);
     } catch (error) {
       log.warn(
@@ -121,13 +152,30 @@ export function createPipelineProcessor(deps: QueueDeps, settings: PipelineSetti
       repository: `${target.owner}/${target.repo}`,
       sha: target.sha,
     });
-    await fair.builds.started(target.installationId, runKey, job.opts.priority);
-    const state = await runs.get(runKey);
+    // Independent, so sent together (one wait instead of three); the
+    // cancel check is only used when the run has no outcome yet, which is nearly always.
+    const [, state, early, removed] = await Promise.all([
+      fair.builds.started(target.installationId, runKey, job.opts.priority),
+      runs.get(runKey),
+      cancellation.check(watchedRun(data)),
+      deps.removedTenants?.isRemoved(target.installationId) ?? false,
+    ]);
     if (state.reported) return "already reported";
+    if (removed) {
+      // The app was uninstalled: GitHub cannot be told, and building or deploying would only
+      // recreate the namespaces the removal deleted.
+      await runs.markReported(runKey);
+      log.info({ runKey }, "installation removed: nothing to run");
+      return "installation removed";
+    }
+    // Read once: the deploy stage of this attempt replaces it when it opens a deployment.
+    let deployment = { id: state.deploymentId, done: state.deploymentDone };
     try {
       let outcome = state.outcome;
       if (outcome === undefined) {
-        const result = await run(data, log);
+        const result = await run(data, log, early, (id) => {
+          deployment = { id, done: false };
+        });
         if (result === "handed back") return await handBack(job, token, data, log);
         outcome = await runs.saveOutcome(runKey, target, redactOutcome(result, deps.secrets()));
         for (const stage of result.stages) {
@@ -139,7 +187,7 @@ export function createPipelineProcessor(deps: QueueDeps, settings: PipelineSetti
           }
         }
       }
-      await concludeDeployment(data, outcome, log);
+      await concludeDeployment(data, outcome, deployment, log);
       await reportOutcome(deps, { runKey, target, checkRunId }, outcome, log);
       return outcome.conclusion;
     } catch (error) {

@@ -10,7 +10,7 @@ import type { QueueDeps } from "./queue-deps.ts";
  * too, with a log line: nothing will ever be able to show it. Transient errors propagate.
  */
 export async function reportOutcome(
-  deps: Pick<QueueDeps, "reporter" | "runs">,
+  deps: Pick<QueueDeps, "reporter" | "runs" | "comments">,
   run: { runKey: string; target: RunTarget; checkRunId: number | undefined },
   outcome: RunOutcome,
   log: Logger,
@@ -24,6 +24,10 @@ export async function reportOutcome(
       "GitHub refuses the report; giving up on this check run",
     );
   }
+  // The pull request's comment is a convenience: it never holds up the check run.
+  await deps.comments?.concluded(run.target, run, outcome).catch((error: unknown) => {
+    log.warn({ err: error, runKey: run.runKey }, "could not update the pull-request comment");
+  });
   await deps.runs.markReported(run.runKey);
   log.info({ runKey: run.runKey, conclusion: outcome.conclusion }, "run concluded");
 }

@@ -1,9 +1,9 @@
-import type { Redis } from "ioredis";
 import { z } from "zod";
 import type { RunOutcome } from "../report/outcome.ts";
 import type { RunTarget } from "./intent.ts";
 import { RUN_TTL_SECONDS, type RedisKeys } from "./keys.ts";
 import { CancelMessage, type CancelReason } from "./latest.ts";
+import type { ScriptedRedis } from "./scripts.ts";
 
 const StageName = z.enum(["build", "deploy"]);
 const Annotation = z.object({
@@ -48,6 +48,7 @@ export const StoredOutcome = z.object({
   cancelReason: z.string().exactOptional(),
   image: z.string().exactOptional(),
   previewUrl: z.string().exactOptional(),
+  comments: z.boolean().exactOptional(),
 }) satisfies z.ZodType<RunOutcome>;
 
 const StoredTarget = z.object({
@@ -58,6 +59,7 @@ const StoredTarget = z.object({
   branch: z.string(),
   sha: z.string(),
   defaultBranch: z.string().exactOptional(),
+  fork: z.number().exactOptional(),
 }) satisfies z.ZodType<RunTarget>;
 
 /** What Slipway remembers about one run between attempts and across worker crashes. */
@@ -92,8 +94,26 @@ function parseJson<T>(schema: z.ZodType<T>, text: string | undefined): T | undef
  * of open runs: every run with a check run or an outcome stays there until GitHub shows its
  * conclusion, so the sweeper can always finish what a crash or an outage left behind.
  */
-export function runStateStore(redis: Redis, keys: RedisKeys, now: () => number) {
+export function runStateStore(redis: ScriptedRedis, keys: RedisKeys, now: () => number) {
   const key = keys.run;
+  type Field = ["set" | "setnx", string, string];
+  /** One atomic update of a run's hash (see RUN_UPDATE in scripts.ts), TTL refreshed. */
+  const update = (
+    runKey: string,
+    fields: Field[],
+    open: { op: "add"; at: number } | { op: "remove" } | undefined,
+    readBack = "",
+  ) =>
+    redis.slipwayRunUpdate(
+      key(runKey),
+      keys.open,
+      RUN_TTL_SECONDS,
+      open?.op ?? "",
+      open?.op === "add" ? open.at : 0,
+      runKey,
+      readBack,
+      ...fields.flat(),
+    );
   return {
     async get(runKey: string): Promise<RunState> {
       const raw = await redis.hgetall(key(runKey));
@@ -119,12 +139,12 @@ export function runStateStore(redis: Redis, keys: RedisKeys, now: () => number) 
     /** Records the check run of a run and opens it. */
     async open(runKey: string, target: RunTarget, checkRunId: number | undefined): Promise<void> {
       const at = now();
-      const multi = redis
-        .multi()
-        .hset(key(runKey), { target: JSON.stringify(target) })
-        .hsetnx(key(runKey), "openedAt", String(at));
-      if (checkRunId !== undefined) multi.hset(key(runKey), { checkRunId: String(checkRunId) });
-      await multi.expire(key(runKey), RUN_TTL_SECONDS).zadd(keys.open, "NX", at, runKey).exec();
+      const fields: Field[] = [
+        ["set", "target", JSON.stringify(target)],
+        ["setnx", "openedAt", String(at)],
+      ];
+      if (checkRunId !== undefined) fields.push(["set", "checkRunId", String(checkRunId)]);
+      await update(runKey, fields, { op: "add", at });
     },
 
     /**
@@ -133,50 +153,36 @@ export function runStateStore(redis: Redis, keys: RedisKeys, now: () => number) 
      */
     async saveOutcome(runKey: string, target: RunTarget, outcome: RunOutcome): Promise<RunOutcome> {
       const at = now();
-      const result = await redis
-        .multi()
-        .hsetnx(key(runKey), "outcome", JSON.stringify(outcome))
-        .hsetnx(key(runKey), "target", JSON.stringify(target))
-        .hsetnx(key(runKey), "openedAt", String(at))
-        .hget(key(runKey), "outcome")
-        .expire(key(runKey), RUN_TTL_SECONDS)
-        .zadd(keys.open, "NX", at, runKey)
-        .exec();
-      const stored = result?.[3]?.[1];
-      return parseJson(StoredOutcome, typeof stored === "string" ? stored : undefined) ?? outcome;
+      const text = JSON.stringify(outcome);
+      const stored = await update(
+        runKey,
+        [
+          ["setnx", "outcome", text],
+          ["setnx", "target", JSON.stringify(target)],
+          ["setnx", "openedAt", String(at)],
+        ],
+        { op: "add", at },
+        "outcome",
+      );
+      // Ours was saved: no need to parse back what was just written.
+      if (stored === null || stored === text) return outcome;
+      return parseJson(StoredOutcome, stored) ?? outcome;
     },
 
     async setDeployment(runKey: string, deploymentId: number): Promise<void> {
-      await redis
-        .multi()
-        .hset(key(runKey), { deploymentId: String(deploymentId) })
-        .expire(key(runKey), RUN_TTL_SECONDS)
-        .exec();
+      await update(runKey, [["set", "deploymentId", String(deploymentId)]], undefined);
     },
 
     async markDeploymentDone(runKey: string): Promise<void> {
-      await redis
-        .multi()
-        .hset(key(runKey), { deploymentDone: "1" })
-        .expire(key(runKey), RUN_TTL_SECONDS)
-        .exec();
+      await update(runKey, [["set", "deploymentDone", "1"]], undefined);
     },
 
     async requestCancel(runKey: string, reason: CancelReason): Promise<void> {
-      await redis
-        .multi()
-        .hset(key(runKey), { cancel: JSON.stringify(reason) })
-        .expire(key(runKey), RUN_TTL_SECONDS)
-        .exec();
+      await update(runKey, [["set", "cancel", JSON.stringify(reason)]], undefined);
     },
 
     async markReported(runKey: string): Promise<void> {
-      await redis
-        .multi()
-        .hset(key(runKey), { reported: "1" })
-        .expire(key(runKey), RUN_TTL_SECONDS)
-        .zrem(keys.open, runKey)
-        .exec();
+      await update(runKey, [["set", "reported", "1"]], { op: "remove" });
     },
 
     /** Open runs opened before `before` (ms), oldest first. */

@@ -42,6 +42,8 @@ export interface RunOutcome {
   /** Image reference pinned by digest, once published. */
   image?: string;
   previewUrl?: string;
+  /** `.slipway.yml` `comments`, when the build read it: false turns the pull-request comment off. */
+  comments?: boolean;
 }
 
 /** What the check run shows while a run is waiting or running. */

@@ -6,6 +6,7 @@ import { pollUntil } from "./poll-until.ts";
 import { z } from "zod";
 import { fakeDeployments, type FakeDeployment } from "./fake-github-deployments.ts";
 import { fakeHookDeliveries } from "./fake-github-hook-deliveries.ts";
+import { fakeConversation } from "./fake-github-conversation.ts";
 
 /** One request the fake received, as it arrived, with the status it was answered. */
 export interface RecordedCall {
@@ -33,6 +34,8 @@ export interface FakeCheckRun {
   external_id?: string;
   output?: { title?: string; summary?: string; text?: string; annotations?: unknown[] };
   details_url?: string;
+  /** The buttons the run shows (`actions`), as last set. */
+  actions?: Array<{ label: string; description: string; identifier: string }>;
   started_at?: string;
   completed_at?: string;
   /** The state after the create and after every accepted update, oldest first. */
@@ -71,6 +74,8 @@ export interface FakeGitHub {
   deployments: FakeDeployment[];
   /** The app's webhook deliveries log (`/app/hook/deliveries`) and redelivery requests. */
   hookDeliveries: ReturnType<typeof fakeHookDeliveries>;
+  /** Pull requests, permissions, comments and reactions (set `pulls`/`permissions` up). */
+  conversation: ReturnType<typeof fakeConversation>;
   /** Every installation token handed out, in order. */
   tokensIssued: string[];
   /** Make the next `times` requests matching method+path-pattern answer `status` (optional body/headers, optional delayMs, or `reset: true` to destroy the socket) instead of being handled. */
@@ -317,6 +322,7 @@ function applyCheckRunBody(run: FakeCheckRun, body: UpdateCheckRunBody): void {
   if (body.name !== undefined) run.name = body.name;
   if (body.external_id !== undefined) run.external_id = body.external_id;
   if (body.details_url !== undefined) run.details_url = body.details_url;
+  if (body.actions !== undefined) run.actions = body.actions;
   if (body.started_at !== undefined) run.started_at = body.started_at;
   // Providing a conclusion sets the status to completed.
   if (body.conclusion !== undefined) {
@@ -379,7 +385,10 @@ export async function startFakeGitHub(options: { tokenPrefix?: string } = {}): P
   const checkRuns: FakeCheckRun[] = [];
   const deploymentsApi = fakeDeployments();
   const hookDeliveries = fakeHookDeliveries();
+  const conversation = fakeConversation(() => webUrl);
   const tokensIssued: string[] = [];
+  /** Which app (the JWT's issuer) each installation token was minted for. */
+  const tokenApps = new Map<string, string>();
   const faults: Array<{ match: FaultMatch; fault: Fault; remaining: number }> = [];
   const suites = new Map<string, number>();
   const closing = new AbortController();
@@ -437,6 +446,7 @@ export async function startFakeGitHub(options: { tokenPrefix?: string } = {}): P
     tokenCounter += 1;
     const token = `${tokenPrefix}_${installationId}_${tokenCounter}_${randomBytes(8).toString("hex")}`;
     tokensIssued.push(token);
+    tokenApps.set(token, String(jwtIssuer(authorization)));
     return {
       status: 201,
       body: {
@@ -615,14 +625,23 @@ export async function startFakeGitHub(options: { tokenPrefix?: string } = {}): P
         return;
       }
       const token = bearerOrToken(firstHeader(call.headers.authorization));
-      if (deploymentsApi.matches(path) && (token === undefined || !tokensIssued.includes(token))) {
+      const installationApi = deploymentsApi.matches(path) || conversation.matches(path);
+      if (installationApi && (token === undefined || !tokensIssued.includes(token))) {
         send(res, call, error(401, "Bad credentials"));
         return;
       }
       send(
         res,
         call,
-        deploymentsApi.handle(method, path, call.query, call.body) ?? error(404, "Not Found"),
+        deploymentsApi.handle(method, path, call.query, call.body) ??
+          conversation.handle(
+            method,
+            path,
+            call.query,
+            call.body,
+            token === undefined ? undefined : tokenApps.get(token),
+          ) ??
+          error(404, "Not Found"),
       );
       return;
     }
@@ -655,6 +674,7 @@ export async function startFakeGitHub(options: { tokenPrefix?: string } = {}): P
     checkRuns,
     deployments: deploymentsApi.deployments,
     hookDeliveries,
+    conversation,
     tokensIssued,
     failNext(match, fault) {
       faults.push({ match, fault, remaining: fault.times ?? 1 });

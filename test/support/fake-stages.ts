@@ -1,6 +1,6 @@
 import { DEFAULT_APP } from "../../src/build/build-stage.ts";
 import type { BuildInput, BuildResult, BuildStage } from "../../src/build/build-stage.ts";
-import type { DeployStage } from "../../src/deploy/deploy-stage.ts";
+import type { DeployInput, DeployStage } from "../../src/deploy/deploy-stage.ts";
 import type { BranchTarget } from "../../src/queue/intent.ts";
 import type { StageContext } from "../../src/queue/stage-context.ts";
 
@@ -82,6 +82,8 @@ export function controlledBuild(
 
 export interface RecordingDeploy extends DeployStage {
   deploys: string[];
+  /** Every deploy as it was asked for (target, image and app settings). */
+  inputs: DeployInput[];
   teardowns: BranchTarget[];
   tenants: Array<{ action: string; installationId: number }>;
 }
@@ -90,13 +92,16 @@ export interface RecordingDeploy extends DeployStage {
 export function recordingDeploy(): RecordingDeploy {
   const stage: RecordingDeploy = {
     deploys: [],
+    inputs: [],
     teardowns: [],
     tenants: [],
     deploy(input) {
       stage.deploys.push(input.image);
+      stage.inputs.push(input);
       return Promise.resolve({
         ok: true,
-        previewUrl: `https://${input.target.branch}.preview.test`,
+        // Branch names may hold characters no URL host can (e.g. a fork's `pr:12`).
+        previewUrl: `https://${input.target.branch.replace(/[^A-Za-z0-9/-]/g, "-")}.preview.test`,
       });
     },
     teardownBranch(target) {

@@ -98,6 +98,8 @@ export async function startHarness(options: {
     SLIPWAY_LOCK_DURATION: "2s",
     SLIPWAY_STALLED_INTERVAL: "1s",
     SLIPWAY_CANCEL_POLL: "250ms",
+    // Builds start as soon as a slot is free: tests decide themselves when pushes supersede.
+    SLIPWAY_BUILD_COALESCE: "0",
     // Off unless a test is about it: its calls to GitHub would land in every test's counts.
     SLIPWAY_REDELIVER_INTERVAL: "off",
     ...options.env,
