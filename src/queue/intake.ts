@@ -1,14 +1,6 @@
 import type { Queue } from "bullmq";
 import type { Intent } from "./intent.ts";
-import type {
-  AnnounceJob,
-  CancelJob,
-  CheckActionJob,
-  CommandJob,
-  PullRequestJob,
-  TeardownJob,
-  TenantJob,
-} from "./jobs.ts";
+import type { AnnounceJob, CancelJob, JobData, TeardownJob } from "./jobs.ts";
 import { jobId, jobOptions, type RetryPolicy } from "./job-options.ts";
 import { DELIVERY_TTL_SECONDS, EVENTS_QUEUE, LATEST_TTL_SECONDS, type RedisKeys } from "./keys.ts";
 import type { LatestRun } from "./latest.ts";
@@ -84,6 +76,26 @@ export function createIntake(deps: IntakeDeps): Intake {
     }
   }
 
+  /**
+   * Queues a job that involves no branch's latest run (a tenant change, a pull request's comment,
+   * a command, a check-run button), once per delivery: dedupe, add, then mark handled.
+   */
+  async function queueOnce<N extends "tenant" | "pull-request" | "command" | "check-action">(
+    deliveryId: string,
+    name: N,
+    build: (origin: { deliveryId: string; receivedAt: number }) => JobData<N>,
+  ): Promise<IntakeResult> {
+    const { duplicate, receivedAt } = await begin(deliveryId, undefined);
+    if (duplicate) return "duplicate";
+    await events.add(
+      name,
+      build({ deliveryId, receivedAt }),
+      jobOptions(retry, jobId(name, deliveryId)),
+    );
+    await redis.set(keys.delivery(deliveryId), deliveryId, "EX", DELIVERY_TTL_SECONDS);
+    return "queued";
+  }
+
   return {
     async submit(deliveryId, intent) {
       if (intent.kind === "ignore") return "ignored";
@@ -132,75 +144,39 @@ export function createIntake(deps: IntakeDeps): Intake {
           });
           return "queued";
         }
-        case "tenant": {
-          const { duplicate, receivedAt } = await begin(deliveryId, undefined);
-          if (duplicate) return "duplicate";
-          const data: TenantJob = {
-            deliveryId,
-            receivedAt,
+        case "tenant":
+          return queueOnce(deliveryId, "tenant", (origin) => ({
+            ...origin,
             action: intent.action,
             installationId: intent.installationId,
             ...(intent.repositories === undefined ? {} : { repositories: intent.repositories }),
-          };
-          await events.add("tenant", data, jobOptions(retry, jobId("tenant", deliveryId)));
-          await redis.set(keys.delivery(deliveryId), runKey, "EX", DELIVERY_TTL_SECONDS);
-          return "queued";
-        }
-        case "pull_request": {
-          const { duplicate, receivedAt } = await begin(deliveryId, undefined);
-          if (duplicate) return "duplicate";
-          const data: PullRequestJob = {
-            deliveryId,
-            receivedAt,
+          }));
+        case "pull_request":
+          return queueOnce(deliveryId, "pull-request", (origin) => ({
+            ...origin,
             action: intent.action,
             pullRequest: intent.pullRequest,
-          };
-          await events.add(
-            "pull-request",
-            data,
-            jobOptions(retry, jobId("pull-request", deliveryId)),
-          );
-          await redis.set(keys.delivery(deliveryId), runKey, "EX", DELIVERY_TTL_SECONDS);
-          return "queued";
-        }
-        case "command": {
-          const { duplicate, receivedAt } = await begin(deliveryId, undefined);
-          if (duplicate) return "duplicate";
-          const data: CommandJob = {
-            deliveryId,
-            receivedAt,
+          }));
+        case "command":
+          return queueOnce(deliveryId, "command", (origin) => ({
+            ...origin,
             command: intent.command,
             repository: intent.repository,
             pullRequest: intent.pullRequest,
             commentId: intent.commentId,
             sender: intent.sender,
             ...(intent.sha === undefined ? {} : { sha: intent.sha }),
-          };
-          await events.add("command", data, jobOptions(retry, jobId("command", deliveryId)));
-          await redis.set(keys.delivery(deliveryId), runKey, "EX", DELIVERY_TTL_SECONDS);
-          return "queued";
-        }
-        case "check_action": {
-          const { duplicate, receivedAt } = await begin(deliveryId, undefined);
-          if (duplicate) return "duplicate";
-          const data: CheckActionJob = {
-            deliveryId,
-            receivedAt,
+          }));
+        case "check_action":
+          return queueOnce(deliveryId, "check-action", (origin) => ({
+            ...origin,
             action: intent.action,
             ...(intent.runKey === undefined ? {} : { runKey: intent.runKey }),
             sha: intent.sha,
             repository: intent.repository,
             suiteBranch: intent.suiteBranch,
             sender: intent.sender,
-          };
-          await events.add(
-            "check-action",
-            data,
-            jobOptions(retry, jobId("check-action", deliveryId)),
-          );
-          await redis.set(keys.delivery(deliveryId), runKey, "EX", DELIVERY_TTL_SECONDS);
-          return "queued";
-        }
+          }));
       }
     },
   };

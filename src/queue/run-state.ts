@@ -3,6 +3,7 @@ import type { RunOutcome } from "../report/outcome.ts";
 import type { RunTarget } from "./intent.ts";
 import { RUN_TTL_SECONDS, type RedisKeys } from "./keys.ts";
 import { CancelMessage, type CancelReason } from "./latest.ts";
+import { parseStored } from "./stored-json.ts";
 import type { ScriptedRedis } from "./scripts.ts";
 
 const StageName = z.enum(["build", "deploy"]);
@@ -79,16 +80,6 @@ export interface RunState {
   deploymentDone: boolean;
 }
 
-function parseJson<T>(schema: z.ZodType<T>, text: string | undefined): T | undefined {
-  if (text === undefined) return undefined;
-  try {
-    const parsed = schema.safeParse(JSON.parse(text));
-    return parsed.success ? parsed.data : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 /**
  * Per-run state in one Redis hash — identifiers and outcomes only, never a token — and the set
  * of open runs: every run with a check run or an outcome stays there until GitHub shows its
@@ -117,9 +108,9 @@ export function runStateStore(redis: ScriptedRedis, keys: RedisKeys, now: () => 
   return {
     async get(runKey: string): Promise<RunState> {
       const raw = await redis.hgetall(key(runKey));
-      const target = parseJson(StoredTarget, raw["target"]);
-      const outcome = parseJson(StoredOutcome, raw["outcome"]);
-      const cancel = parseJson(CancelMessage.shape.reason, raw["cancel"]);
+      const target = parseStored(StoredTarget, raw["target"]);
+      const outcome = parseStored(StoredOutcome, raw["outcome"]);
+      const cancel = parseStored(CancelMessage.shape.reason, raw["cancel"]);
       const checkRunId = raw["checkRunId"] === undefined ? undefined : Number(raw["checkRunId"]);
       const openedAt = raw["openedAt"] === undefined ? undefined : Number(raw["openedAt"]);
       const deploymentId =
@@ -166,7 +157,7 @@ export function runStateStore(redis: ScriptedRedis, keys: RedisKeys, now: () => 
       );
       // Ours was saved: no need to parse back what was just written.
       if (stored === null || stored === text) return outcome;
-      return parseJson(StoredOutcome, stored) ?? outcome;
+      return parseStored(StoredOutcome, stored) ?? outcome;
     },
 
     async setDeployment(runKey: string, deploymentId: number): Promise<void> {

@@ -2,7 +2,7 @@ import { StatefulSet } from "kubernetes-models/apps/v1";
 import { NetworkPolicy } from "kubernetes-models/networking.k8s.io/v1";
 import { Namespace } from "kubernetes-models/v1";
 import { tenantLabels } from "../../deploy/labels.ts";
-import { blockedRanges } from "../../deploy/manifests/egress-policy.ts";
+import { blockedRanges, DNS_EGRESS } from "../../deploy/manifests/egress-policy.ts";
 import { RenderInputError } from "../../deploy/manifests/render-input-error.ts";
 import {
   BUILD_NAMESPACE_LABEL,
@@ -22,7 +22,6 @@ export type EngineObject = Namespace | NetworkPolicy | StatefulSet;
 
 const PINNED_IMAGE = /^[a-z0-9][a-z0-9._\-/:]*@sha256:[0-9a-f]{64}$/;
 const QUANTITY = /^[1-9]\d*(Ki|Mi|Gi|Ti)$/;
-const NAMESPACE_NAME = "kubernetes.io/metadata.name";
 
 /** Selects the engine's pod; never changes (a StatefulSet's selector is immutable). */
 function engineSelector(installationId: number): Record<string, string> {
@@ -89,18 +88,7 @@ export function engineObjects(installationId: number, settings: EngineSettings):
       podSelector: {},
       policyTypes: ["Ingress", "Egress"],
       egress: [
-        {
-          to: [
-            {
-              namespaceSelector: { matchLabels: { [NAMESPACE_NAME]: "kube-system" } },
-              podSelector: { matchLabels: { "k8s-app": "kube-dns" } },
-            },
-          ],
-          ports: [
-            { protocol: "UDP", port: 53 },
-            { protocol: "TCP", port: 53 },
-          ],
-        },
+        DNS_EGRESS,
         {
           // Package registries, base images, the image registry: public addresses only.
           to: [

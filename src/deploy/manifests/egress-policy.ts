@@ -1,6 +1,24 @@
+import type { INetworkPolicyEgressRule } from "kubernetes-models/networking.k8s.io/v1";
 import { isIPv4, isIPv6 } from "node:net";
 import { NetworkPolicy } from "kubernetes-models/networking.k8s.io/v1";
 import { RenderInputError } from "./render-input-error.ts";
+
+/**
+ * Egress to the cluster's DNS: kube-dns pods (CoreDNS keeps that label) in kube-system, both
+ * selectors in one peer so neither alone opens more.
+ */
+export const DNS_EGRESS: INetworkPolicyEgressRule = {
+  to: [
+    {
+      namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "kube-system" } },
+      podSelector: { matchLabels: { "k8s-app": "kube-dns" } },
+    },
+  ],
+  ports: [
+    { protocol: "UDP", port: 53 },
+    { protocol: "TCP", port: 53 },
+  ],
+};
 
 export interface BlockedRanges {
   ipv4: string[];

@@ -2,6 +2,7 @@ import { LimitRange, Namespace, ResourceQuota } from "kubernetes-models/v1";
 import { NetworkPolicy } from "kubernetes-models/networking.k8s.io/v1";
 import { tenantLabels } from "../labels.ts";
 import { namespaceFor } from "../names.ts";
+import { DNS_EGRESS } from "./egress-policy.ts";
 import { RenderInputError } from "./render-input-error.ts";
 
 /** What the operator configures for every tenant. Quantities are Kubernetes quantities. */
@@ -128,21 +129,7 @@ export function renderTenant(settings: TenantSettings): TenantObjects {
     spec: {
       podSelector: {},
       policyTypes: ["Egress"],
-      egress: [
-        {
-          // Both selectors in one peer: kube-dns pods (CoreDNS keeps that label) in kube-system.
-          to: [
-            {
-              namespaceSelector: { matchLabels: { [NAMESPACE_NAME]: "kube-system" } },
-              podSelector: { matchLabels: { "k8s-app": "kube-dns" } },
-            },
-          ],
-          ports: [
-            { protocol: "UDP", port: 53 },
-            { protocol: "TCP", port: 53 },
-          ],
-        },
-      ],
+      egress: [DNS_EGRESS],
     },
   });
 
