@@ -131,12 +131,14 @@ describe("workers SIGKILLed while 50 pushes build", { timeout: 120_000 }, () => 
         run?.history.slice(firstDone).map((entry) => entry.status),
         `history of ${s}`,
       ).not.toContain("in_progress");
-      // BullMQ fails a job stalled three times; only such a job may conclude as a failure.
+      // BullMQ fails a job stalled three times; only such a job may conclude as a failure. A
+      // worker can die after taking the job and before its build starts, so the builds started
+      // may be fewer than three: what must hold is that the failure is that limit.
       if (run?.conclusion !== "success") {
-        expect(
-          startedCount.get(s) ?? 0,
-          `${s} concluded ${String(run?.conclusion)}`,
-        ).toBeGreaterThanOrEqual(3);
+        expect(run?.output?.title, `${s} concluded ${String(run?.conclusion)}`).toContain(
+          "stalled more than allowable limit",
+        );
+        expect(startedCount.get(s) ?? 0, `${s} was started at least once`).toBeGreaterThan(0);
       }
       expect(finishedCount.get(s) ?? 0, `builds of ${s} run to completion`).toBeLessThanOrEqual(1);
     }
