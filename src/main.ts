@@ -1,30 +1,23 @@
 import { realpathSync } from "node:fs";
 import type { KubeConfig } from "@kubernetes/client-node";
 import { fileURLToPath } from "node:url";
-import { Queue, type ConnectionOptions } from "bullmq";
+import { Queue } from "bullmq";
 import { Redis } from "ioredis";
 import type { Logger } from "pino";
-import { z } from "zod";
-import { Probot, ProbotOctokit, Server, run } from "probot";
+import { Probot, ProbotOctokit, run } from "probot";
 import type { BuildStage } from "./build/build-stage.ts";
 import { ConfigError, parseEnv, type Config } from "./config/env.ts";
 import { loadPrivateKey } from "./config/private-key.ts";
 import type { DeployStage } from "./deploy/deploy-stage.ts";
-import type { KubernetesDeployStage } from "./deploy/kubernetes-deploy-stage.ts";
-import { webhookHandler } from "./github/webhook-handler.ts";
-import { cachedReadiness } from "./http/cached-readiness.ts";
 import { healthHandler } from "./http/health.ts";
 import { startHealthServer } from "./http/health-server.ts";
 import { stopOnSignals } from "./stop-on-signals.ts";
-import { takeOverWebhooks } from "./http/take-over-webhooks.ts";
+import { startWebRole } from "./web-role.ts";
 import { redisPassword } from "./config/redis-password.ts";
 import { within } from "./support/within.ts";
-import { perKey } from "./support/per-key.ts";
 import { createMetrics, type Metrics } from "./http/metrics.ts";
 import { octokitMetrics } from "./github/octokit-metrics.ts";
 import { createLogger } from "./logger.ts";
-import type { QueueDeps } from "./queue/queue-deps.ts";
-import { createIntake } from "./queue/intake.ts";
 import { BUILDS_QUEUE, EVENTS_QUEUE, redisKeys } from "./queue/keys.ts";
 import { withScripts } from "./queue/scripts.ts";
 
@@ -62,11 +55,6 @@ export interface Running {
    */
   close(options?: { force?: boolean; graceMs?: number }): Promise<void>;
 }
-
-const GITHUB_TIMEOUT_MS = 60_000;
-
-/** What Octokit's installation auth resolves to (only the token is used, never stored). */
-const InstallationToken = z.object({ token: z.string().min(1) });
 
 function redisConnection(config: Config, name: string, forWorker: boolean): Redis {
   return new Redis(config.redis.url, {
@@ -172,212 +160,25 @@ export async function startSlipway(config: Config, overrides: Overrides = {}): P
     }
 
     if (config.role !== "web") {
-      // The worker's modules load only here, so a web-only process never holds them (the
-      // Kubernetes client and the Dagger SDK load further down, only when they are used).
-      const { createReporter } = await import("./github/reporter.ts");
-      const { checkRunsClient } = await import("./github/check-runs.ts");
-      const { deploymentsClient } = await import("./github/deployments.ts");
-      const { hookDeliveriesClient } = await import("./github/hook-deliveries.ts");
-      const { deliveryLogStore } = await import("./queue/delivery-log-store.ts");
-      const { createCancellation } = await import("./queue/cancellation.ts");
-      const { createEventProcessor } = await import("./queue/event-processor.ts");
-      const { fairScheduler } = await import("./queue/fair.ts");
-      const { createPipelineProcessor } = await import("./queue/pipeline-processor.ts");
-      const { runStateStore } = await import("./queue/run-state.ts");
-      const { startWorkers } = await import("./queue/start-workers.ts");
-      const { conversationClient } = await import("./github/conversation.ts");
-      const { branchStore } = await import("./queue/branch-store.ts");
-      const { previewComments } = await import("./queue/preview-comments.ts");
-      const { readyImages } = await import("./queue/ready-images.ts");
-      const { onceStore } = await import("./queue/once.ts");
-      const { removedTenants } = await import("./queue/removed-tenants.ts");
-      // Worker state must survive a Redis restart: its connection waits instead of failing.
-      const redis = withScripts(connect("worker-commands", true));
-      const probot = new SlipwayProbot({});
-      // One Octokit per installation, kept (its auth hook renews the token): building one per
-      // call (plugins, hooks, request defaults) was about a tenth of the worker's CPU.
-      const octokitFor = perKey((installationId: number) => probot.auth(installationId));
-      const checkRunUrl = (target: { owner: string; repo: string }, checkRunId: number) =>
-        `${config.github.webUrl}/${target.owner}/${target.repo}/runs/${checkRunId}`;
-      const reporter = createReporter({
-        clientFor: async (installationId) =>
-          checkRunsClient(await octokitFor(installationId), GITHUB_TIMEOUT_MS),
-        deploymentsFor: async (installationId) =>
-          deploymentsClient(await octokitFor(installationId), GITHUB_TIMEOUT_MS),
-        checkRunUrl,
-        secrets,
-        now: () => new Date(now()),
-        deploys: config.deploy,
-      });
-      const conversation = async (installationId: number) =>
-        conversationClient(await octokitFor(installationId), GITHUB_TIMEOUT_MS, appId);
-      const cancellation = await createCancellation({
-        redis,
-        subscriber: connect("cancel-subscriber", true),
-        keys,
-        pollMs: config.queue.cancelPollMs,
+      const { startWorkerRole } = await import("./worker-role.ts");
+      await startWorkerRole({
+        config,
+        overrides,
         log,
-      });
-      closers.unshift(() => cancellation.close());
-      let kubernetes: KubernetesDeployStage | undefined;
-      if (config.deploy && overrides.deployStage === undefined) {
-        const { createKubernetesDeployStage, DEFAULT_TENANT_LIMITS } =
-          await import("./deploy/kubernetes-deploy-stage.ts");
-        const { defaultKubeConfig } = await import("./deploy/default-kube-config.ts");
-        const cluster = createKubernetesDeployStage({
-          kubeConfig: overrides.kubeConfig ?? defaultKubeConfig(),
-          settings: { ...config.kubernetes, tenant: DEFAULT_TENANT_LIMITS },
-          ...(overrides.rolloutPollMs === undefined ? {} : { pollMs: overrides.rolloutPollMs }),
-        });
-        kubernetes = cluster;
-        // Only a worker's readiness depends on the cluster: in `all`, a cluster problem must not
-        // take webhook intake out of service (GitHub does not redeliver by itself).
-        if (config.role === "worker") {
-          readiness.push(cachedReadiness(() => cluster.checkReadiness(), 60_000));
-        }
-        // Say at start-up what is missing, rather than on the first push.
-        cluster.checkReadiness().then(
-          (result) => {
-            if (!result.ok) {
-              for (const problem of result.problems) log.error({ problem }, "deploys will fail");
-            }
-          },
-          (error: unknown) => {
-            log.error({ err: error }, "cannot reach the Kubernetes API");
-          },
-        );
-      }
-      const deploy = config.deploy ? (overrides.deployStage ?? kubernetes) : undefined;
-      // Where builds run: one session engine, or each installation's own engine in a Kata VM.
-      const { createBuildEngine, startIdleSweep } = await import("./build/engine/build-engine.ts");
-      const engines = await createBuildEngine({
-        engine: config.buildEngine,
-        dagger: config.dagger,
-        clusterCidrs: config.kubernetes.clusterCidrs,
-        ...(overrides.kubeConfig === undefined ? {} : { kubeConfig: overrides.kubeConfig }),
-        log,
+        metrics,
         now,
-        ...(overrides.enginePollMs === undefined ? {} : { pollMs: overrides.enginePollMs }),
-      });
-      const engineManager = engines.manager;
-      if (engineManager !== undefined) {
-        const stopSweep = startIdleSweep(engineManager, 60_000, log);
-        closers.push(() => {
-          stopSweep();
-          return Promise.resolve();
-        });
-        if (config.role === "worker") {
-          readiness.push(cachedReadiness(() => engineManager.checkReadiness(), 60_000));
-        }
-      }
-      const build =
-        overrides.buildStage ??
-        (engines.connector === undefined
-          ? (await import("./build/no-engine-build-stage.ts")).noEngineBuildStage()
-          : (await import("./build/dagger-build-stage.ts")).daggerBuildStage({
-              engine: engines.connector,
-              registry: config.registry,
-              client: (await import("./build/dagger-client.ts")).daggerClient,
-              tokenFor: async (installationId) => {
-                // The installation's cached token (refreshed shortly before it expires). A run
-                // of an uninstalled app never gets here: see removedTenants.
-                const octokit = await octokitFor(installationId);
-                const auth = await octokit.auth({ type: "installation" });
-                return rememberToken(InstallationToken.parse(auth).token);
-              },
-              cloneUrl: (owner, repo) => `${config.github.webUrl}/${owner}/${repo}.git`,
-              webUrl: (owner, repo) => `${config.github.webUrl}/${owner}/${repo}`,
-            }));
-      const deps: QueueDeps = {
-        reporter,
-        runs: runStateStore(redis, keys, now),
-        cancellation,
-        fair: {
-          events: fairScheduler(redis, keys, EVENTS_QUEUE),
-          builds: fairScheduler(redis, keys, BUILDS_QUEUE),
-        },
+        keys,
+        retry,
+        appId,
+        SlipwayProbot,
         events,
         builds,
-        deploy,
-        ...(engines.manager === undefined ? {} : { engines: engines.manager }),
-        retry,
-        buildCoalesceMs: config.queue.buildCoalesceMs,
-        conversation,
-        comments: previewComments({
-          store: branchStore(redis, keys),
-          conversationFor: conversation,
-          checkRunUrl,
-        }),
-        intake: createIntake({ redis, events, keys, retry }),
-        images: readyImages(redis, keys),
-        once: onceStore(redis, keys),
-        removedTenants: removedTenants(redis, keys),
-        log,
-        now,
+        connect,
         secrets,
-        metrics,
-        ...(config.redeliverIntervalMs === undefined
-          ? {}
-          : {
-              recovery: {
-                // The app's own JWT: the delivery log belongs to the app, not an installation.
-                client: async () => hookDeliveriesClient(await probot.auth(), GITHUB_TIMEOUT_MS),
-                store: deliveryLogStore(redis, keys, now),
-              },
-            }),
-        sweep: {
-          graceMs: overrides.sweep?.graceMs ?? 30_000,
-          giveUpMs: overrides.sweep?.giveUpMs ?? 24 * 3600 * 1000,
-          batch: 200,
-        },
-      };
-      const workers = startWorkers({
-        settings: {
-          prefix: keys.prefix,
-          eventConcurrency: config.queue.eventConcurrency,
-          buildConcurrency: config.queue.buildConcurrency,
-          lockDurationMs: config.queue.lockDurationMs,
-          stalledIntervalMs: config.queue.stalledIntervalMs,
-        },
-        connection: (): ConnectionOptions => connect("worker", true),
-        processEvent: createEventProcessor(deps),
-        processPipeline: createPipelineProcessor(deps, {
-          stages: { build, deploy },
-          timeouts: config.timeouts,
-        }),
-        log,
-        jobs: metrics.jobs,
+        rememberToken,
+        closers,
+        readiness,
       });
-      closers.unshift(async ({ force, graceMs }) => {
-        const closing = workers.close(force);
-        const finished = await Promise.race([
-          closing.then(() => true),
-          new Promise<false>((resolve) =>
-            setTimeout(() => {
-              resolve(false);
-            }, graceMs).unref(),
-          ),
-        ]);
-        if (finished) return;
-        log.warn({ graceMs }, "jobs still running after the grace period; handing them back");
-        cancellation.abortAll({ type: "shutdown" });
-        await closing;
-      });
-      await events.upsertJobScheduler(
-        "sweep",
-        { every: overrides.sweep?.everyMs ?? 60_000 },
-        { name: "sweep", data: {}, opts: { removeOnComplete: true, removeOnFail: 100 } },
-      );
-      if (config.redeliverIntervalMs === undefined) {
-        await events.removeJobScheduler("recover-deliveries");
-      } else {
-        await events.upsertJobScheduler(
-          "recover-deliveries",
-          { every: config.redeliverIntervalMs },
-          { name: "recover", data: {}, opts: { removeOnComplete: true, removeOnFail: 100 } },
-        );
-      }
-      log.info({ buildSlots: config.queue.buildConcurrency }, "worker started");
     }
 
     const health = healthHandler({
@@ -413,42 +214,19 @@ export async function startSlipway(config: Config, overrides: Overrides = {}): P
       closers.push(healthServer.close);
     }
     if (config.role !== "worker") {
-      const redis = withScripts(connect("web-commands"));
-      const intake = createIntake({ redis, events, keys, retry });
-      const webhook = webhookHandler({
-        path: config.github.webhookPath,
-        secret: config.github.webhookSecret ?? "development",
-        intake,
+      port = await startWebRole({
+        config,
         log,
-        deliveries: metrics.deliveries,
+        metrics,
+        keys,
+        retry,
+        SlipwayProbot,
+        events,
+        builds,
+        health,
+        redis: withScripts(connect("web-commands")),
+        closers,
       });
-      const server = new Server({
-        host: config.http.host ?? "0.0.0.0",
-        port: config.http.port,
-        webhookPath: config.github.webhookPath,
-        ...(config.github.webhookProxyUrl === undefined
-          ? {}
-          : { webhookProxy: config.github.webhookProxyUrl }),
-        log,
-        Probot: SlipwayProbot,
-      });
-      // The queue dashboard (bull-board, express) loads only when it is switched on.
-      const admin =
-        config.adminToken === undefined
-          ? undefined
-          : (await import("./http/admin.ts")).adminHandler({
-              token: config.adminToken,
-              queues: [events, builds],
-            });
-      await server.load((_app, { addHandler }) => {
-        addHandler(health);
-        if (admin !== undefined) addHandler(admin);
-      });
-      // Stop taking deliveries before anything else closes.
-      closers.unshift(() => server.stop());
-      const http = await server.start();
-      takeOverWebhooks(http, webhook, log);
-      port = server.port;
     }
 
     return {

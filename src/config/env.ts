@@ -1,7 +1,7 @@
 import { z } from "zod";
 import type { Config } from "./config.ts";
-import { ENGINE_READY_TIMEOUT_MS } from "../build/engine/engine-settings.ts";
-import { daggerCliEnv } from "./dagger-cli-env.ts";
+import { BUILD_ENGINE_ENV, buildEngineConfig, buildEngineProblems } from "./build-engine-env.ts";
+import { duration, optionalText, positiveInt } from "./env-fields.ts";
 import { parseDuration } from "./duration.ts";
 
 export type { Config } from "./config.ts";
@@ -10,32 +10,6 @@ export type { Config } from "./config.ts";
 export class ConfigError extends Error {
   override name = "ConfigError";
 }
-
-function duration(defaultValue: string) {
-  return z
-    .string()
-    .default(defaultValue)
-    .transform((text, ctx) => {
-      const ms = parseDuration(text);
-      if (ms === undefined) {
-        ctx.addIssue({
-          code: "custom",
-          message: "must be a duration such as 30s, 15m, 1h or a number of seconds",
-        });
-        return z.NEVER;
-      }
-      return ms;
-    });
-}
-
-function positiveInt(defaultValue: number, max: number) {
-  return z.coerce.number().int().min(1).max(max).default(defaultValue);
-}
-
-const optionalText = z
-  .string()
-  .optional()
-  .transform((value) => (value === undefined || value.trim() === "" ? undefined : value));
 
 /** Every variable Slipway reads. Probot's own names are kept as Probot documents them. */
 export const EnvSchema = z.object({
@@ -143,26 +117,7 @@ export const EnvSchema = z.object({
       .optional(),
   ),
   DAGGER_SESSION_TOKEN: optionalText,
-  SLIPWAY_BUILD_ENGINE: z.enum(["session", "kubernetes"]).default("session"),
-  SLIPWAY_BUILD_RUNTIME_CLASS: z
-    .string()
-    .regex(/^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/, "must be a RuntimeClass name")
-    .default("kata-qemu"),
-  SLIPWAY_ENGINE_IMAGE: optionalText.pipe(
-    z
-      .string()
-      .regex(
-        /^[a-z0-9][a-z0-9._\-/:]*@sha256:[0-9a-f]{64}$/,
-        "must be the Dagger engine image pinned by digest, e.g. registry.dagger.io/engine:v0.21.9@sha256:<64 hex>",
-      )
-      .optional(),
-  ),
-  SLIPWAY_ENGINE_CACHE_SIZE: z
-    .string()
-    .regex(/^[1-9]\d*(Ki|Mi|Gi|Ti)$/, "must be a size such as 20Gi")
-    .default("20Gi"),
-  SLIPWAY_ENGINE_IDLE: duration("30m"),
-  SLIPWAY_DAGGER_CLI: z.string().min(1).default("dagger"),
+  ...BUILD_ENGINE_ENV,
 });
 
 /** Variables whose values are secrets: never echoed back in an error. */
@@ -218,23 +173,7 @@ export function parseEnv(env: Record<string, string | undefined>): Config {
     ) {
       problems.push("WEBHOOK_SECRET=unset: required in production to verify GitHub's signatures");
     }
-    if (
-      e.SLIPWAY_BUILD_ENGINE === "kubernetes" &&
-      e.SLIPWAY_ROLE !== "web" &&
-      e.SLIPWAY_ENGINE_IMAGE === undefined
-    ) {
-      problems.push(
-        "SLIPWAY_ENGINE_IMAGE=unset: required when SLIPWAY_BUILD_ENGINE=kubernetes (the Dagger engine image of the SDK's version, pinned by digest: registry.dagger.io/engine:v0.21.9@sha256:<digest>)",
-      );
-    }
-    if (
-      e.SLIPWAY_BUILD_ENGINE === "kubernetes" &&
-      e.SLIPWAY_ENGINE_IDLE <= e.SLIPWAY_BUILD_TIMEOUT + ENGINE_READY_TIMEOUT_MS
-    ) {
-      problems.push(
-        `SLIPWAY_ENGINE_IDLE (${e.SLIPWAY_ENGINE_IDLE / 1000} s) must be longer than SLIPWAY_BUILD_TIMEOUT plus the ${ENGINE_READY_TIMEOUT_MS / 60_000} minutes an engine may take to start (${(e.SLIPWAY_BUILD_TIMEOUT + ENGINE_READY_TIMEOUT_MS) / 1000} s), so an engine is never scaled down under a running build`,
-      );
-    }
+    problems.push(...buildEngineProblems(e));
   }
   if (!result.success || problems.length > 0) {
     throw new ConfigError(`Invalid configuration:\n  - ${problems.join("\n  - ")}`);
@@ -305,16 +244,6 @@ function toConfig(e: Env, env: Record<string, string | undefined>): Config {
       e.DAGGER_SESSION_PORT !== undefined && e.DAGGER_SESSION_TOKEN !== undefined
         ? { sessionPort: e.DAGGER_SESSION_PORT, sessionToken: e.DAGGER_SESSION_TOKEN }
         : undefined,
-    buildEngine:
-      e.SLIPWAY_BUILD_ENGINE === "kubernetes" && e.SLIPWAY_ENGINE_IMAGE !== undefined
-        ? {
-            kind: "kubernetes",
-            runtimeClass: e.SLIPWAY_BUILD_RUNTIME_CLASS,
-            image: e.SLIPWAY_ENGINE_IMAGE,
-            cacheSize: e.SLIPWAY_ENGINE_CACHE_SIZE,
-            idleMs: e.SLIPWAY_ENGINE_IDLE,
-            cli: { bin: e.SLIPWAY_DAGGER_CLI, env: daggerCliEnv(env) },
-          }
-        : { kind: "session" },
+    buildEngine: buildEngineConfig(e, env),
   };
 }

@@ -93,7 +93,7 @@ async function answers(port: number, token: string, signal: AbortSignal): Promis
  * - host read/write is disabled: the engine cannot ask the CLI's session attachables for the
  *   worker's files, sockets or network (a plain `dagger session` would serve them);
  * - `_EXPERIMENTAL_DAGGER_RUNNER_HOST` and the random `DAGGER_SESSION_TOKEN` are set on the
- *   child process only, never in `process.env`, which every tenant's job in this worker shares;
+ *   child process only, never in the worker's own environment, which every tenant's job in this worker shares;
  * - the CLI listens on a free loopback port and gets a private HOME/TMPDIR, deleted afterwards;
  * - it leads its own process group, which `close` (or the build's signal) kills whole, so the
  *   `kubectl exec` it runs never outlives it.
