@@ -2,6 +2,7 @@ import { realpathSync } from "node:fs";
 import type { KubeConfig } from "@kubernetes/client-node";
 import { fileURLToPath } from "node:url";
 import { Queue } from "bullmq";
+import { CoalescedRedis } from "./support/coalesced-redis.ts";
 import { Redis } from "ioredis";
 import type { Logger } from "pino";
 import { Probot, ProbotOctokit, run } from "probot";
@@ -57,7 +58,7 @@ export interface Running {
 }
 
 function redisConnection(config: Config, name: string, forWorker: boolean): Redis {
-  return new Redis(config.redis.url, {
+  return new CoalescedRedis(config.redis.url, {
     connectionName: `slipway-${name}`,
     // BullMQ's blocking worker connections must retry forever; request-path commands fail fast
     // so GitHub gets an error (and can redeliver) instead of a hang.

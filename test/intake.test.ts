@@ -99,6 +99,39 @@ describe("intake", () => {
     expect(parseLatest(await redis.get(keys.latest(9, "feature-x")))?.runKey).toBe("d-4");
   });
 
+  it("queues a redelivery of a push taken but never queued (the process died in between) once, with its first receive time", async () => {
+    const dying = createIntake({
+      redis,
+      events: { add: () => Promise.reject(new Error("the web process died here")) },
+      keys,
+      retry: { attempts: 1, retryDelayMs: 10 },
+    });
+    await expect(dying.submit("d-crash", run("crash", "7".repeat(40)))).rejects.toThrow(
+      "the web process died here",
+    );
+    const taken = parseLatest(await redis.get(keys.latest(9, "crash")));
+    expect(taken?.runKey).toBe("d-crash");
+    expect(await events.getJob("announce-d-crash")).toBeUndefined();
+
+    expect(await intake.submit("d-crash", run("crash", "7".repeat(40)))).toBe("queued");
+    const job = await events.getJob("announce-d-crash");
+    expect(job?.data).toMatchObject({ runKey: "d-crash", receivedAt: taken?.receivedAt });
+    expect(await intake.submit("d-crash", run("crash", "7".repeat(40)))).toBe("duplicate");
+  });
+
+  it("treats a push as handled once its run has state, after BullMQ trimmed its finished job", async () => {
+    await intake.submit("d-done", run("done", "8".repeat(40)));
+    await (await events.getJob("announce-d-done"))?.remove();
+    await redis.hset(keys.run("d-done"), "openedAt", "1");
+    expect(await intake.submit("d-done", run("done", "8".repeat(40)))).toBe("duplicate");
+    expect(await events.getJob("announce-d-done")).toBeUndefined();
+  });
+
+  it("treats a delivery marked by an earlier Slipway version as handled", async () => {
+    await redis.set(keys.delivery("d-legacy"), "d-legacy", "EX", 60);
+    expect(await intake.submit("d-legacy", run("legacy", "9".repeat(40)))).toBe("duplicate");
+  });
+
   it("ignores what needs no work without touching Redis", async () => {
     expect(await intake.submit("d-5", { kind: "ignore", reason: "tag" })).toBe("ignored");
     expect(await redis.exists(keys.delivery("d-5"))).toBe(0);

@@ -17,23 +17,28 @@ export interface Intake {
 
 export interface IntakeDeps {
   redis: ScriptedRedis;
-  events: Queue;
+  /** The events queue (only its `add` is used). */
+  events: Pick<Queue, "add">;
   keys: RedisKeys;
   retry: RetryPolicy;
 }
 
 /**
- * The web role's only side effect, in three Redis round trips. Order matters for "nothing lost,
- * nothing twice":
- * 1. one script answers whether the delivery was handled already, Redis's clock (one clock for
- *    every web process, so "latest" means the same everywhere) and the announce job's fair
- *    priority;
- * 2. the job is added under an id derived from the delivery, so a retry after a crash re-adds
- *    nothing while the job exists;
- * 3. one script marks the delivery handled and registers the run as its branch's latest,
- *    publishing a cancel for the run it replaces (and a `cancel` job is queued for it).
- * A failure before 3 answers GitHub with an error, so the delivery shows as failed and can be
- * redelivered.
+ * The web role's only side effect. A push (the hot path) takes two Redis round trips:
+ * 1. one script answers whether the delivery was handled already, takes Redis's clock (one clock
+ *    for every web process, so "latest" means the same everywhere) and the announce job's fair
+ *    priority, marks the delivery taken and registers the run as its branch's latest, publishing
+ *    a cancel for the run it replaces;
+ * 2. the announce job is added under an id derived from the delivery (and, for a replaced run
+ *    that was announced already, a `cancel` job).
+ * A crash between the two leaves a taken delivery without a job; the script queues a redelivery
+ * of it again (see INTAKE_RUN), so nothing is lost, and nothing runs twice because a taken
+ * delivery whose job or run state exists is a duplicate. A failure answers GitHub with an error,
+ * so the delivery shows as failed and can be redelivered.
+ *
+ * The rarer deliveries (a deleted branch, tenant changes, pull requests, commands, buttons) take
+ * three: the duplicate check, the job added, then the delivery marked handled (with a deleted
+ * branch's teardown registered as its latest in the same script).
  */
 export function createIntake(deps: IntakeDeps): Intake {
   const { redis, events, keys, retry } = deps;
@@ -66,10 +71,21 @@ export function createIntake(deps: IntakeDeps): Intake {
       keys.cancelChannel,
       keys.run(""),
     );
-    // A replaced run that still waits for a build slot is concluded by a `cancel` job now,
-    // rather than when a slot frees up; a running one stops on the published cancel. One not
-    // announced yet needs none: its announce job finds it superseded (it looks again after
-    // queueing the build), which saves a job per push in a burst.
+    await cancelReplaced(result, replaced, announced, latest);
+  }
+
+  /**
+   * A replaced run that still waits for a build slot is concluded by a `cancel` job now, rather
+   * than when a slot frees up; a running one stops on the published cancel. One not announced yet
+   * needs none: its announce job finds it superseded (it looks again after queueing the build),
+   * which saves a job per push in a burst.
+   */
+  async function cancelReplaced(
+    result: string,
+    replaced: string,
+    announced: 0 | 1,
+    latest: LatestRun,
+  ) {
     if (result === "replaced" && announced === 1) {
       const data: CancelJob = { runKey: replaced, reason: { type: "superseded", by: latest } };
       await events.add("cancel", data, jobOptions(retry, jobId("cancel", replaced)));
@@ -102,28 +118,38 @@ export function createIntake(deps: IntakeDeps): Intake {
       const runKey = deliveryId;
       switch (intent.kind) {
         case "run": {
-          const { duplicate, receivedAt, priority } = await begin(
-            deliveryId,
-            intent.target.installationId,
-          );
-          if (duplicate) return "duplicate";
+          const { target } = intent;
+          const announceId = jobId("announce", deliveryId);
+          const [duplicate, receivedAt, priority, result, replaced, announced] =
+            await redis.slipwayIntakeRun(
+              keys.delivery(deliveryId),
+              keys.latest(target.repoId, target.branch),
+              `${keys.queue(EVENTS_QUEUE)}:${announceId}`,
+              keys.run(runKey),
+              keys.fair(EVENTS_QUEUE),
+              keys.queue(EVENTS_QUEUE),
+              String(target.installationId),
+              runKey,
+              target.sha,
+              DELIVERY_TTL_SECONDS,
+              LATEST_TTL_SECONDS,
+              keys.cancelChannel,
+              keys.run(""),
+            );
+          if (duplicate === 1) return "duplicate";
           const data: AnnounceJob = {
             deliveryId,
             receivedAt,
             runKey,
             trigger: intent.trigger,
-            target: intent.target,
+            target,
           };
-          await events.add("announce", data, {
-            ...jobOptions(retry, jobId("announce", deliveryId)),
-            priority,
-          });
-          await claimLatest(deliveryId, intent.target.repoId, intent.target.branch, {
-            runKey,
-            sha: intent.target.sha,
-            receivedAt,
-            kind: "run",
-          });
+          const latest: LatestRun = { runKey, sha: target.sha, receivedAt, kind: "run" };
+          // Sent together: both are written in one turn of the event loop.
+          await Promise.all([
+            events.add("announce", data, { ...jobOptions(retry, announceId), priority }),
+            cancelReplaced(result, replaced, announced, latest),
+          ]);
           return "queued";
         }
         case "teardown": {

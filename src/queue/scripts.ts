@@ -15,7 +15,7 @@ end
  * installation's backlog keeps its place further back, and jobs that were cancelled or started
  * no longer count against their installation.
  *
- * Keys (all under `base`, the queue's fair prefix): `base` hash {gen, started}; `base:waiting`
+ * Keys (all under `base`, the queue's fair prefix): `base` hash {gen, started, swept}; `base:waiting`
  * zset of every assigned, not yet started job (score: assign time); `base:<gen>:w:<inst>` zset
  * of an installation's waiting jobs (score: priority). The table starts a new generation when
  * the queue is idle (nothing assigned in the last minute, nothing prioritized, active or
@@ -23,22 +23,28 @@ end
  * to first come, first served. Single Redis only (keys are built inside the script).
  */
 const FAIR_ASSIGN_FN = `
-local function fair_assign(base, queue, inst, member)
-  local now = now_ms()
+local function fair_assign(base, queue, inst, member, now)
   local waiting = base .. ':waiting'
-  redis.call('ZREMRANGEBYSCORE', waiting, '-inf', now - 86400000)
+  local state = redis.call('HMGET', base, 'gen', 'started', 'swept')
+  local gen = state[1] or '0'
+  local started = tonumber(state[2] or '0')
+  -- Assignments older than a day (a web process died before adding their job) are dropped,
+  -- at most once a minute rather than on every call.
+  if now - tonumber(state[3] or '0') > 60000 then
+    redis.call('ZREMRANGEBYSCORE', waiting, '-inf', now - 86400000)
+    redis.call('HSET', base, 'swept', now)
+  end
   if redis.call('ZCOUNT', waiting, now - 60000, '+inf') == 0
     and redis.call('ZCARD', queue .. ':prioritized') == 0
     and redis.call('LLEN', queue .. ':active') == 0
     and redis.call('ZCARD', queue .. ':delayed') == 0 then
-    redis.call('HINCRBY', base, 'gen', 1)
+    gen = redis.call('HINCRBY', base, 'gen', 1)
+    started = 0
     redis.call('HSET', base, 'started', 0)
   end
-  local gen = redis.call('HGET', base, 'gen') or '0'
   local own_key = base .. ':' .. gen .. ':w:' .. inst
   local top = redis.call('ZREVRANGE', own_key, 0, 0, 'WITHSCORES')
   local own = tonumber(top[2] or '0')
-  local started = tonumber(redis.call('HGET', base, 'started') or '0')
   local p = math.max(own + 1, started)
   if p > 2097151 then p = 2097151 end
   redis.call('ZADD', own_key, p, member)
@@ -50,7 +56,7 @@ end
 
 /** ARGV: base, queue, installation id, member. */
 const FAIR_ASSIGN = `${NOW}${FAIR_ASSIGN_FN}
-return fair_assign(ARGV[1], ARGV[2], ARGV[3], ARGV[4])
+return fair_assign(ARGV[1], ARGV[2], ARGV[3], ARGV[4], now_ms())
 `;
 
 /** A job left the waiting set: started (ARGV[4] = its priority) or cancelled (ARGV[4] = 0). */
@@ -74,36 +80,80 @@ return 1
  */
 const INTAKE_BEGIN = `${NOW}${FAIR_ASSIGN_FN}
 if redis.call('EXISTS', KEYS[1]) == 1 then return {1, 0, 0} end
+local now = now_ms()
 local priority = 0
-if ARGV[3] ~= '' then priority = fair_assign(ARGV[1], ARGV[2], ARGV[3], ARGV[4]) end
-return {0, now_ms(), priority}
+if ARGV[3] ~= '' then priority = fair_assign(ARGV[1], ARGV[2], ARGV[3], ARGV[4], now) end
+return {0, now, priority}
 `;
 
 /**
- * Registers a run as its branch's latest, atomically with marking its delivery as handled.
- * If an older run was latest, publishes a cancel for it and returns ['replaced', its run key,
- * 1 if it was announced already (its run state exists) else 0]; if this run is itself older than
- * the latest (a late redelivery), publishes a cancel for this run and returns ['stale', latest
- * JSON, 0]; otherwise ['latest', '', 0].
- * KEYS: delivery, latest. ARGV: runKey, latest JSON, receivedAt, delivery TTL, latest TTL, channel,
- * the run state keys' prefix (the replaced run's key is built here: single Redis only).
+ * Registers a run as its branch's latest. If an older run was latest, publishes a cancel for it
+ * and returns {'replaced', its run key, 1 if it was announced already (its run state exists) else
+ * 0}; if this run is itself older than the latest (a late redelivery), publishes a cancel for this
+ * run and returns {'stale', latest JSON, 0}; otherwise {'latest', '', 0}. `run_prefix` is the run
+ * state keys' prefix (the replaced run's key is built here: single Redis only).
  */
-const CLAIM_LATEST = `
-redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[4])
-local current = redis.call('GET', KEYS[2])
-if current then
-  local cur = cjson.decode(current)
-  if cur.runKey == ARGV[1] then return {'latest', '', 0} end
-  if tonumber(cur.receivedAt) > tonumber(ARGV[3]) then
-    redis.call('PUBLISH', ARGV[6], cjson.encode({runKey = ARGV[1], reason = {type = 'superseded', by = cur}}))
-    return {'stale', current, 0}
+const CLAIM_LATEST_FN = `
+local function claim_latest(latest_key, run_key, latest_json, received_at, latest_ttl, channel, run_prefix)
+  local current = redis.call('GET', latest_key)
+  if current then
+    local cur = cjson.decode(current)
+    if cur.runKey == run_key then return {'latest', '', 0} end
+    if tonumber(cur.receivedAt) > tonumber(received_at) then
+      redis.call('PUBLISH', channel, cjson.encode({runKey = run_key, reason = {type = 'superseded', by = cur}}))
+      return {'stale', current, 0}
+    end
+    redis.call('PUBLISH', channel, '{"runKey":' .. cjson.encode(cur.runKey) .. ',"reason":{"type":"superseded","by":' .. latest_json .. '}}')
+    redis.call('SET', latest_key, latest_json, 'EX', latest_ttl)
+    return {'replaced', cur.runKey, redis.call('EXISTS', run_prefix .. cur.runKey)}
   end
-  redis.call('PUBLISH', ARGV[6], '{"runKey":' .. cjson.encode(cur.runKey) .. ',"reason":{"type":"superseded","by":' .. ARGV[2] .. '}}')
-  redis.call('SET', KEYS[2], ARGV[2], 'EX', ARGV[5])
-  return {'replaced', cur.runKey, redis.call('EXISTS', ARGV[7] .. cur.runKey)}
+  redis.call('SET', latest_key, latest_json, 'EX', latest_ttl)
+  return {'latest', '', 0}
 end
-redis.call('SET', KEYS[2], ARGV[2], 'EX', ARGV[5])
-return {'latest', '', 0}
+`;
+
+/**
+ * Marks a delivery handled and registers its run as the branch's latest, atomically (see
+ * claim_latest for the answer).
+ * KEYS: delivery, latest. ARGV: runKey, latest JSON, receivedAt, delivery TTL, latest TTL, channel,
+ * the run state keys' prefix.
+ */
+const CLAIM_LATEST = `${CLAIM_LATEST_FN}
+redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[4])
+return claim_latest(KEYS[2], ARGV[1], ARGV[2], ARGV[3], ARGV[5], ARGV[6], ARGV[7])
+`;
+
+/**
+ * A push's whole intake before its job is added, in one round trip: the duplicate check, Redis's
+ * clock, the announce job's fair priority, the delivery marked taken (`taken:<receivedAt>`) and
+ * the run registered as its branch's latest (publishing the cancel of the run it replaces).
+ *
+ * The job is added after this, so a crash in between leaves a taken delivery without a job. A
+ * taken delivery is a duplicate only once its job exists or its run has state (the announce job
+ * creates it before it completes, and it outlives the marker): a redelivery of one that never got
+ * its job is queued again, with its first receive time.
+ *
+ * Returns {1 if duplicate, receivedAt, priority, claim_latest's three answers}.
+ * KEYS: delivery, latest, the announce job's BullMQ hash, the run's state.
+ * ARGV: fair base, queue, installation id, runKey, sha, delivery TTL, latest TTL, channel, the run
+ * state keys' prefix.
+ */
+const INTAKE_RUN = `${NOW}${FAIR_ASSIGN_FN}${CLAIM_LATEST_FN}
+local marker = redis.call('GET', KEYS[1])
+local now = now_ms()
+local received_at = now
+if marker then
+  local taken = string.match(marker, '^taken:(%d+)$')
+  if taken == nil or redis.call('EXISTS', KEYS[3]) == 1 or redis.call('EXISTS', KEYS[4]) == 1 then
+    return {1, 0, 0, '', '', 0}
+  end
+  received_at = tonumber(taken)
+end
+local priority = fair_assign(ARGV[1], ARGV[2], ARGV[3], ARGV[4], now)
+redis.call('SET', KEYS[1], 'taken:' .. received_at, 'EX', ARGV[6])
+local latest_json = cjson.encode({runKey = ARGV[4], sha = ARGV[5], receivedAt = received_at, kind = 'run'})
+local claim = claim_latest(KEYS[2], ARGV[4], latest_json, received_at, ARGV[7], ARGV[8], ARGV[9])
+return {0, received_at, priority, claim[1], claim[2], claim[3]}
 `;
 
 /**
@@ -150,6 +200,21 @@ interface SlipwayCommands {
     channel: string,
     runKeyPrefix: string,
   ): Promise<["latest" | "replaced" | "stale", string, 0 | 1]>;
+  slipwayIntakeRun(
+    delivery: string,
+    latest: string,
+    announceJob: string,
+    runState: string,
+    fairBase: string,
+    queue: string,
+    installationId: string,
+    runKey: string,
+    sha: string,
+    deliveryTtl: number,
+    latestTtl: number,
+    channel: string,
+    runKeyPrefix: string,
+  ): Promise<[0 | 1, number, number, "latest" | "replaced" | "stale" | "", string, 0 | 1]>;
   slipwayRunUpdate(
     run: string,
     open: string,
@@ -181,6 +246,7 @@ export function withScripts(redis: Redis): ScriptedRedis {
   if (!("slipwayClaimLatest" in redis)) {
     redis.defineCommand("slipwayIntakeBegin", { numberOfKeys: 1, lua: INTAKE_BEGIN });
     redis.defineCommand("slipwayClaimLatest", { numberOfKeys: 2, lua: CLAIM_LATEST });
+    redis.defineCommand("slipwayIntakeRun", { numberOfKeys: 4, lua: INTAKE_RUN });
     redis.defineCommand("slipwayFairAssign", { numberOfKeys: 0, lua: FAIR_ASSIGN });
     redis.defineCommand("slipwayFairDone", { numberOfKeys: 0, lua: FAIR_DONE });
     redis.defineCommand("slipwayRunUpdate", { numberOfKeys: 2, lua: RUN_UPDATE });
