@@ -16,7 +16,7 @@ import { withScripts } from "../src/queue/scripts.ts";
 import type { RunTarget } from "../src/queue/intent.ts";
 import { startFakeGitHub, type FakeGitHub } from "../test/fakes/fake-github.ts";
 import { appPrivateKey } from "../test/support/harness.ts";
-import { spawnNode, type NodeChild } from "./lib/child.ts";
+import { productionFlags, spawnNode, type NodeChild } from "./lib/child.ts";
 import { isChildMessage } from "./lib/ipc.ts";
 import { REDIS_URL, benchPrefix, deletePrefix } from "./lib/redis.ts";
 import { median } from "./lib/stats.ts";
@@ -121,6 +121,8 @@ export async function startSlipwayWorker(options: {
   const child = spawnNode("bench/lib/slipway-worker.ts", {
     ipc: true,
     profileDir: options.profileDir,
+    // Measured as `npm start` runs it.
+    flags: productionFlags(),
     env: {
       APP_ID: "12345",
       PRIVATE_KEY: appPrivateKey(),

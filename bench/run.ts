@@ -4,7 +4,7 @@
  * bench/results/latest.json and prints markdown (the README's Performance section quotes it).
  *
  *   --only=ingestion,orchestration,memory,burst,foundation   run some sections
- *   --rounds=3 --seconds=5                                    rounds, seconds per ingestion run
+ *   --rounds=5 --seconds=5                                    rounds, seconds per ingestion run
  *   --profile=/tmp/slipway-prof                               --cpu-prof the servers and workers
  */
 import { mkdir, writeFile } from "node:fs/promises";
@@ -27,7 +27,7 @@ type Section = (typeof SECTIONS)[number];
 const { values } = parseArgs({
   options: {
     only: { type: "string" },
-    rounds: { type: "string", default: "3" },
+    rounds: { type: "string", default: "5" },
     seconds: { type: "string", default: "5" },
     profile: { type: "string" },
   },

@@ -249,4 +249,38 @@ describe("signed but malformed or hostile webhook deliveries", { timeout: 120_00
     });
     expect(status).toBe(413);
   });
+
+  it("answers 413 once a chunked body (no Content-Length) grows past the cap, without reading the rest", async () => {
+    const url = new URL(h.url);
+    const status = await new Promise<number | "no answer">((resolve) => {
+      const req = request({
+        host: url.hostname,
+        port: url.port,
+        method: "POST",
+        path: "/api/github/webhooks",
+        headers: {
+          "content-type": "application/json",
+          "transfer-encoding": "chunked",
+          "x-github-event": "ping",
+          "x-github-delivery": randomUUID(),
+          "x-hub-signature-256": "sha256=00",
+        },
+      });
+      const timer = setTimeout(() => {
+        req.destroy();
+        resolve("no answer");
+      }, 10_000);
+      req.on("response", (response) => {
+        clearTimeout(timer);
+        response.resume();
+        resolve(response.statusCode ?? 0);
+        req.destroy();
+      });
+      req.on("error", () => undefined);
+      // 26 MB in 1 MB chunks, and the request never ends: only the cap can answer it.
+      const chunk = "x".repeat(1024 * 1024);
+      for (let i = 0; i < 26; i++) req.write(chunk);
+    });
+    expect(status).toBe(413);
+  });
 });
