@@ -225,7 +225,9 @@ export async function startSlipway(config: Config, overrides: Overrides = {}): P
         events,
         builds,
         health,
-        redis: withScripts(connect("web-commands")),
+        // The queues' connection (fail-fast in this role): a delivery's script and its job add
+        // then share one socket, so one turn's commands go out in one write, not one per socket.
+        redis: withScripts(queueConnection),
         closers,
       });
     }
