@@ -217,9 +217,17 @@ describe("signed but malformed or hostile webhook deliveries", { timeout: 120_00
     expect(answer.status).toBe(413);
   });
 
-  it("answers 413 from the Content-Length alone, before reading (or parsing) the body", async () => {
+  /**
+   * Starts a ping delivery that never ends: `body` headers, then `megabytes` of 1 MB chunks.
+   * Resolves with the status of the answer, or "no answer" after `timeoutMs`.
+   */
+  function unfinishedPing(
+    bodyHeaders: Record<string, string>,
+    megabytes: number,
+    timeoutMs: number,
+  ) {
     const url = new URL(h.url);
-    const status = await new Promise<number | "no answer">((resolve) => {
+    return new Promise<number | "no answer">((resolve) => {
       const req = request({
         host: url.hostname,
         port: url.port,
@@ -227,7 +235,7 @@ describe("signed but malformed or hostile webhook deliveries", { timeout: 120_00
         path: "/api/github/webhooks",
         headers: {
           "content-type": "application/json",
-          "content-length": String(GITHUB_CAP + 1),
+          ...bodyHeaders,
           "x-github-event": "ping",
           "x-github-delivery": randomUUID(),
           "x-hub-signature-256": sign("{}", h.secret),
@@ -236,7 +244,7 @@ describe("signed but malformed or hostile webhook deliveries", { timeout: 120_00
       const timer = setTimeout(() => {
         req.destroy();
         resolve("no answer");
-      }, 2_000);
+      }, timeoutMs);
       req.on("response", (response) => {
         clearTimeout(timer);
         response.resume();
@@ -244,43 +252,20 @@ describe("signed but malformed or hostile webhook deliveries", { timeout: 120_00
         req.destroy();
       });
       req.on("error", () => undefined);
-      // Only the first megabyte is sent: a server that waits for the rest never answers.
-      req.write("x".repeat(1024 * 1024));
+      const chunk = "x".repeat(1024 * 1024);
+      for (let i = 0; i < megabytes; i++) req.write(chunk);
     });
+  }
+
+  it("answers 413 from the Content-Length alone, before reading (or parsing) the body", async () => {
+    // Only the first megabyte is sent: a server that waits for the rest never answers.
+    const status = await unfinishedPing({ "content-length": String(GITHUB_CAP + 1) }, 1, 2_000);
     expect(status).toBe(413);
   });
 
   it("answers 413 once a chunked body (no Content-Length) grows past the cap, without reading the rest", async () => {
-    const url = new URL(h.url);
-    const status = await new Promise<number | "no answer">((resolve) => {
-      const req = request({
-        host: url.hostname,
-        port: url.port,
-        method: "POST",
-        path: "/api/github/webhooks",
-        headers: {
-          "content-type": "application/json",
-          "transfer-encoding": "chunked",
-          "x-github-event": "ping",
-          "x-github-delivery": randomUUID(),
-          "x-hub-signature-256": "sha256=00",
-        },
-      });
-      const timer = setTimeout(() => {
-        req.destroy();
-        resolve("no answer");
-      }, 10_000);
-      req.on("response", (response) => {
-        clearTimeout(timer);
-        response.resume();
-        resolve(response.statusCode ?? 0);
-        req.destroy();
-      });
-      req.on("error", () => undefined);
-      // 26 MB in 1 MB chunks, and the request never ends: only the cap can answer it.
-      const chunk = "x".repeat(1024 * 1024);
-      for (let i = 0; i < 26; i++) req.write(chunk);
-    });
+    // 26 MB and the request never ends: only the cap can answer it.
+    const status = await unfinishedPing({ "transfer-encoding": "chunked" }, 26, 10_000);
     expect(status).toBe(413);
   });
 });
