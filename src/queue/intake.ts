@@ -31,8 +31,8 @@ export interface IntakeDeps {
  *    a cancel for the run it replaces;
  * 2. the announce job is added under an id derived from the delivery (and, for a replaced run
  *    that was announced already, a `cancel` job).
- * A crash between the two leaves a taken delivery without a job; the script queues a redelivery
- * of it again (see INTAKE_RUN), so nothing is lost, and nothing runs twice because a taken
+ * A crash between the two leaves a taken delivery without a job; its redelivery passes the script
+ * and is queued (see INTAKE_RUN), so nothing is lost, and nothing runs twice because a taken
  * delivery whose job or run state exists is a duplicate. A failure answers GitHub with an error,
  * so the delivery shows as failed and can be redelivered.
  *
