@@ -6,18 +6,12 @@ import {
   PatchStrategy,
   setHeaderOptions,
   type KubeConfig,
-  type KubernetesObject,
   type V1Pod,
   type V1StatefulSet,
 } from "@kubernetes/client-node";
-import {
-  apiFailure,
-  isNotFound,
-  isRetryable,
-  KubernetesApiError,
-} from "../../deploy/kubernetes/api-error.ts";
+import { apiFailure, isRetryable, KubernetesApiError } from "../../deploy/kubernetes/api-error.ts";
+import { apiSession, wire } from "../../deploy/kubernetes/api-session.ts";
 import { FIELD_MANAGER } from "../../deploy/kubernetes/cluster-client.ts";
-import { withRetry } from "../../deploy/kubernetes/retry.ts";
 import type { EngineObject } from "./engine-objects.ts";
 
 /** The requests the engine manager makes, each retried on transient failures. */
@@ -39,11 +33,6 @@ export interface EngineCluster {
   runtimeClassExists(name: string): Promise<boolean>;
 }
 
-/** The client-node shape of a kubernetes-models object: the same JSON, typed differently. */
-function wire(object: EngineObject): KubernetesObject {
-  return object.toJSON() as KubernetesObject;
-}
-
 /**
  * The engine manager's Kubernetes client over one KubeConfig (the worker's ServiceAccount in a
  * cluster); `session(signal)` gives calls whose retries stop when the signal fires. Failures are
@@ -60,21 +49,7 @@ export function createEngineCluster(
   const mergePatch = setHeaderOptions("Content-Type", PatchStrategy.MergePatch);
 
   return function session(signal: AbortSignal): EngineCluster {
-    async function call<T>(
-      action: string,
-      task: () => Promise<T>,
-      retryable: (error: unknown) => boolean = isRetryable,
-    ): Promise<T> {
-      try {
-        return await withRetry(task, {
-          retryable,
-          signal,
-          ...(options.retryBaseMs === undefined ? {} : { baseMs: options.retryBaseMs }),
-        });
-      } catch (error) {
-        throw new KubernetesApiError(action, error);
-      }
-    }
+    const { call, optional } = apiSession(signal, options.retryBaseMs);
 
     return {
       async apply(object) {
@@ -92,11 +67,8 @@ export function createEngineCluster(
         );
       },
       readPod(namespace, name) {
-        return call(`read Pod ${namespace}/${name}`, () =>
-          core.readNamespacedPod({ namespace, name }).catch((error: unknown) => {
-            if (isNotFound(error)) return undefined;
-            throw error;
-          }),
+        return optional(`read Pod ${namespace}/${name}`, () =>
+          core.readNamespacedPod({ namespace, name }),
         );
       },
       async annotate(namespace, name, annotations) {
@@ -137,20 +109,14 @@ export function createEngineCluster(
         }
       },
       async deleteNamespace(name) {
-        const done = await call(`delete Namespace ${name}`, () =>
-          core.deleteNamespace({ name }).catch((error: unknown) => {
-            if (isNotFound(error)) return undefined;
-            throw error;
-          }),
+        const done = await optional(`delete Namespace ${name}`, () =>
+          core.deleteNamespace({ name }),
         );
         return done !== undefined;
       },
       async runtimeClassExists(name) {
-        const found = await call(`read RuntimeClass ${name}`, () =>
-          node.readRuntimeClass({ name }).catch((error: unknown) => {
-            if (isNotFound(error)) return undefined;
-            throw error;
-          }),
+        const found = await optional(`read RuntimeClass ${name}`, () =>
+          node.readRuntimeClass({ name }),
         );
         return found !== undefined;
       },

@@ -8,16 +8,14 @@ import {
   setHeaderOptions,
   type CoreV1Event,
   type KubeConfig,
-  type KubernetesObject,
   type V1Deployment,
   type V1Pod,
   type V1SelfSubjectAccessReview,
 } from "@kubernetes/client-node";
 import { SelfSubjectAccessReview } from "kubernetes-models/authorization.k8s.io/v1";
 import type { SlipwayObject } from "../manifests/index.ts";
-import { isNotFound, isRetryable, KubernetesApiError } from "./api-error.ts";
+import { apiSession, wire } from "./api-session.ts";
 import type { ObjectRef } from "./push-plan.ts";
-import { withRetry } from "./retry.ts";
 
 /** The field manager of every write: server-side apply records Slipway's fields under it. */
 export const FIELD_MANAGER = "slipway";
@@ -67,10 +65,6 @@ function accessReview(attributes: AccessAttributes): V1SelfSubjectAccessReview {
 }
 
 /** The client-node shape of a kubernetes-models object: the same JSON, typed differently. */
-function wire(object: SlipwayObject): KubernetesObject {
-  return object.toJSON() as KubernetesObject;
-}
-
 function describe(kind: string, namespace: string | undefined, name: string): string {
   return `${kind} ${namespace === undefined || namespace === "" ? "" : `${namespace}/`}${name}`;
 }
@@ -93,27 +87,7 @@ export function createCluster(
   const mergePatch = setHeaderOptions("Content-Type", PatchStrategy.MergePatch);
 
   return function session(signal: AbortSignal): ClusterClient {
-    async function call<T>(action: string, task: () => Promise<T>): Promise<T> {
-      try {
-        return await withRetry(task, {
-          retryable: isRetryable,
-          signal,
-          ...(options.retryBaseMs === undefined ? {} : { baseMs: options.retryBaseMs }),
-        });
-      } catch (error) {
-        throw new KubernetesApiError(action, error);
-      }
-    }
-
-    /** 404 → undefined; other failures as {@link call}. */
-    async function optional<T>(action: string, task: () => Promise<T>): Promise<T | undefined> {
-      return call(action, () =>
-        task().catch((error: unknown) => {
-          if (isNotFound(error)) return undefined;
-          throw error;
-        }),
-      );
-    }
+    const { call, optional } = apiSession(signal, options.retryBaseMs);
 
     return {
       async apply(object) {
