@@ -12,6 +12,7 @@ import { startFakeKubernetes, type FakeKubernetes } from "./fakes/fake-kubernete
 import { examplePayload, pushPayload } from "./support/examples.ts";
 import { recordingDeploy } from "./support/fake-stages.ts";
 import { startHarness, type Harness } from "./support/harness.ts";
+import { processGone } from "./support/process-gone.ts";
 
 /*
  * SLIPWAY_BUILD_ENGINE=kubernetes end to end: the real worker, the real SDK, the real engine
@@ -48,20 +49,6 @@ function kubeconfigJson(kube: FakeKubernetes): string {
     contexts: [{ name: "fake", context: { cluster: "fake", user: "fake" } }],
     "current-context": "fake",
   });
-}
-
-/** Whether a process is gone; a zombie not reaped yet (no init reaps here) runs nothing either. */
-function processGone(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return true;
-  }
-  try {
-    return /^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, "utf8"));
-  } catch {
-    return true;
-  }
 }
 
 describe("builds on each installation's own engine (SLIPWAY_BUILD_ENGINE=kubernetes)", () => {

@@ -1,5 +1,5 @@
 import { createHmac, generateKeyPairSync, randomBytes, randomUUID } from "node:crypto";
-import { createServer } from "node:net";
+import { freeLoopbackPort } from "../../src/build/engine/cli-process.ts";
 import type { Config } from "../../src/config/env.ts";
 import { parseEnv } from "../../src/config/env.ts";
 import { startSlipway, type Overrides, type Running } from "../../src/main.ts";
@@ -20,19 +20,7 @@ export function appPrivateKey(): string {
 }
 
 /** A port free right now (Probot's server treats port 0 as "use 3000"). */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      const port = typeof address === "object" && address !== null ? address.port : 0;
-      server.close(() => {
-        resolve(port);
-      });
-    });
-  });
-}
+export const freePort = freeLoopbackPort;
 
 export function sign(body: string, secret: string): string {
   return `sha256=${createHmac("sha256", secret).update(body).digest("hex")}`;

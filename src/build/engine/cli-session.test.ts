@@ -1,8 +1,8 @@
 import { chmod, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { processGone } from "../../../test/support/process-gone.ts";
 import { CliSessionError, startCliSession } from "./cli-session.ts";
 
 const RUNNER = "kube-pod://dagger-engine-0?namespace=slipway-1-build&container=engine";
@@ -35,20 +35,6 @@ if (env.DIE_AFTER !== undefined) {
   setTimeout(() => process.exit(3), Number(env.DIE_AFTER));
 }
 `;
-
-/** Whether a process is gone; an unreaped zombie (no init reaps here) runs nothing either. */
-function gone(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return true;
-  }
-  try {
-    return /^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, "utf8"));
-  } catch {
-    return true;
-  }
-}
 
 interface Report {
   args: string[];
@@ -127,10 +113,10 @@ describe("startCliSession", () => {
     });
     const child = Number(await readFile(join(dir, "report.json.child"), "utf8"));
     try {
-      expect(gone(child)).toBe(false);
+      expect(processGone(child)).toBe(false);
       await vi.waitFor(
         () => {
-          expect(gone(child)).toBe(true);
+          expect(processGone(child)).toBe(true);
         },
         { timeout: 5_000, interval: 20 },
       );
